@@ -1,0 +1,98 @@
+"""The `bmadgen` command: a thin Typer face over the services.
+
+Every subcommand module imports only typer at load time; services and heavy libraries are
+imported inside the command that needs them, so `bmadgen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from bmadgen import __version__
+from bmadgen.cli import common
+from bmadgen.errors import BmadgenError, ExitCode
+
+app = typer.Typer(
+    name="bmadgen",
+    help=(
+        "From an idea to a running, tested application: five phases (vision, requirements, "
+        "prototype, architecture, development) with role agents, a local SQLite project memory, "
+        "VSA generation, and quality gates in local sandboxes.\n\n"
+        "Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 not found, "
+        "5 conflict with the current state, 6 store unreadable, 7 environment missing "
+        "(Docker, git), 8 required gates failed, 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"bmadgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    project: str | None = common.PROJECT_OPTION,
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    common.state.project = project
+
+
+def _register() -> None:
+    from bmadgen.cli import foundation
+
+    foundation.register(app)
+    # Later faces register themselves here (workflow, generation, gates ...).
+    for module_name in ("workflow", "generation", "gates"):
+        try:
+            module = __import__(f"bmadgen.cli.{module_name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bmadgen.cli.{module_name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and turn user errors into one line and an exit code."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
+    except BmadgenError as exc:
+        if "--json" in (argv if argv is not None else sys.argv):
+            common.print_json(exc.to_dict())
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            print(f"error: {exc}", file=sys.stderr)
+        sys.exit(int(getattr(exc, "exit_code", ExitCode.USAGE)))
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+

@@ -1,0 +1,384 @@
+"""CLI commands over the project memory: project, memory, task."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from bmadgen.cli import common
+from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
+
+project_app = typer.Typer(help="Create, list, choose and archive projects.", no_args_is_help=True)
+memory_app = typer.Typer(
+    help="Remember notes and decisions; search them ranked by relevance, importance and recency.",
+    no_args_is_help=True,
+)
+task_app = typer.Typer(help="Track tasks with priority, progress, notes and blockers.",
+                       no_args_is_help=True)
+
+IMPORTANCE_HELP = "critical, high, medium or low"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(project_app, name="project")
+    app.add_typer(memory_app, name="memory")
+    app.add_typer(task_app, name="task")
+
+
+# ---------------------------------------------------------------- project
+
+
+def _print_project(project, as_json: bool) -> None:
+    if as_json:
+        common.print_json(project)
+        return
+    out = common.console()
+    out.print(f"[bold]{project.name}[/] (id {project.id}, {project.type}, {project.status})")
+    if project.description:
+        out.print(project.description)
+    if project.path:
+        out.print(f"folder: {project.path}")
+
+
+@project_app.command("new")
+def project_new(
+    name: str = typer.Argument(..., help="Project name (up to 200 characters, unique)."),
+    type: str = typer.Option("generic", "--type", "-t", help="Project type, e.g. ecommerce, saas."),
+    description: str = typer.Option("", "--description", "-d", help="What the project is for."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create a project and make it the current one."""
+    from bmadgen import projects
+
+    with common.open_store() as store:
+        project = projects.create(store, name, type=type, description=description)
+    _print_project(project, as_json)
+
+
+@project_app.command("list")
+def project_list(
+    all_: bool = typer.Option(False, "--all", help="Include archived projects."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500),
+    offset: int = typer.Option(0, "--offset", min=0),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List projects, most recently updated first."""
+    from bmadgen import projects
+
+    with common.open_store() as store:
+        page = projects.list_projects(store, include_archived=all_, limit=limit, offset=offset)
+    if as_json:
+        common.print_json(page)
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", "type", "status", "updated")
+    for p in page.items:
+        table.add_row(str(p.id), p.name, p.type, p.status, common.format_time(p.updated_at))
+    common.console().print(table)
+    common.console().print(f"{len(page.items)} of {page.total}")
+
+
+@project_app.command("show")
+def project_show(
+    ref: Optional[str] = typer.Argument(None, help="Name or id (default: current project)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show one project."""
+    with common.open_store() as store:
+        project = common.current_project(store, ref)
+    _print_project(project, as_json)
+
+
+@project_app.command("use")
+def project_use(
+    ref: str = typer.Argument(..., help="Name or id."), as_json: bool = JSON_OPTION
+) -> None:
+    """Make a project the current one (used when no --project and no marker file)."""
+    from bmadgen import projects
+
+    with common.open_store() as store:
+        project = projects.use(store, ref)
+    _print_project(project, as_json)
+
+
+@project_app.command("update")
+def project_update(
+    ref: Optional[str] = typer.Argument(None, help="Name or id (default: current project)."),
+    name: Optional[str] = typer.Option(None, "--name", help="New name."),
+    type: Optional[str] = typer.Option(None, "--type", "-t", help="New type."),
+    description: Optional[str] = typer.Option(None, "--description", "-d"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Rename a project or change its type or description."""
+    from bmadgen import projects
+
+    with common.open_store() as store:
+        current = common.current_project(store, ref)
+        project = projects.update(store, current.id, name=name, type=type, description=description)
+    _print_project(project, as_json)
+
+
+@project_app.command("archive")
+def project_archive(
+    ref: str = typer.Argument(..., help="Name or id."), as_json: bool = JSON_OPTION
+) -> None:
+    """Archive a project: hidden from `project list`, nothing is deleted."""
+    from bmadgen import projects
+
+    with common.open_store() as store:
+        project = projects.archive(store, ref)
+    _print_project(project, as_json)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def _print_memories(page, as_json: bool, *, show_score: bool = False) -> None:
+    if as_json:
+        common.print_json(page)
+        return
+    from rich.table import Table
+
+    table = Table("id", "importance", "title", "text", "created")
+    if show_score:
+        table.add_column("score")
+    for m in page.items:
+        text = m.content if len(m.content) <= 80 else m.content[:77] + "..."
+        row = [str(m.id), m.importance, m.title, text, common.format_time(m.created_at)]
+        if show_score:
+            row.append(f"{m.score:.2f}" if m.score is not None else "")
+        table.add_row(*row)
+    out = common.console()
+    out.print(table)
+    shown_to = page.offset + len(page.items)
+    out.print(f"{page.offset + 1 if page.items else 0}-{shown_to} of {page.total}")
+
+
+@memory_app.command("add")
+def memory_add(
+    text: str = typer.Argument(..., help="What to remember (up to 50,000 characters)."),
+    title: str = typer.Option("", "--title", help="A short title (up to 500 characters)."),
+    importance: str = typer.Option("medium", "--importance", "-i", help=IMPORTANCE_HELP),
+    task: Optional[int] = typer.Option(None, "--task", help="Link to a task id."),
+    file: Optional[str] = typer.Option(None, "--file", help="A file this memory is about."),
+    lines: Optional[str] = typer.Option(None, "--lines", help="Line range in --file, e.g. 10-25."),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Remember a note or a decision in the current project."""
+    from bmadgen import memory
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        mem = memory.add(store, proj.id, text, title=title, importance=importance, task_id=task,
+                         file_path=file, lines=lines)
+    if as_json:
+        common.print_json(mem)
+    else:
+        print(f"remembered #{mem.id} in {proj.name}")
+
+
+@memory_app.command("search")
+def memory_search(
+    query: str = typer.Argument(..., help="Words to look for; all must match, else any."),
+    importance: Optional[str] = typer.Option(None, "--importance", "-i", help=IMPORTANCE_HELP),
+    limit: int = typer.Option(10, "--limit", min=1, max=500),
+    offset: int = typer.Option(0, "--offset", min=0),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Search memories ranked by relevance (bm25), importance and recency."""
+    from bmadgen import memory
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        page = memory.search(store, proj.id, query, importance=importance, limit=limit,
+                             offset=offset)
+    _print_memories(page, as_json, show_score=True)
+
+
+@memory_app.command("list")
+def memory_list(
+    importance: Optional[str] = typer.Option(None, "--importance", "-i", help=IMPORTANCE_HELP),
+    kind: Optional[str] = typer.Option(None, "--kind", help="note, decision, handoff ..."),
+    limit: int = typer.Option(20, "--limit", min=1, max=500),
+    offset: int = typer.Option(0, "--offset", min=0),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List memories, newest first."""
+    from bmadgen import memory
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        page = memory.list_memories(store, proj.id, importance=importance, kind=kind, limit=limit,
+                                    offset=offset)
+    _print_memories(page, as_json)
+
+
+@memory_app.command("show")
+def memory_show(
+    memory_id: int = typer.Argument(..., help="Memory id."),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show one memory in full."""
+    from bmadgen import memory
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        mem = memory.get(store, proj.id, memory_id)
+    if as_json:
+        common.print_json(mem)
+        return
+    out = common.console()
+    out.print(f"[bold]#{mem.id} {mem.title}[/] ({mem.importance}, {mem.kind}, "
+              f"{common.format_time(mem.created_at)})")
+    if mem.file_path:
+        where = mem.file_path + (f":{mem.line_start}-{mem.line_end}" if mem.line_start else "")
+        out.print(f"file: {where}")
+    if mem.task_id:
+        out.print(f"task: {mem.task_id}")
+    out.print(mem.content, markup=False)
+
+
+@memory_app.command("forget")
+def memory_forget(
+    memory_id: int = typer.Argument(..., help="Memory id."),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Delete one memory."""
+    from bmadgen import memory
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        mem = memory.forget(store, proj.id, memory_id)
+    if as_json:
+        common.print_json(mem)
+    else:
+        print(f"forgot #{mem.id}")
+
+
+# ---------------------------------------------------------------- task
+
+
+def _print_task(task, as_json: bool) -> None:
+    if as_json:
+        common.print_json(task)
+        return
+    out = common.console()
+    out.print(f"[bold]#{task.id} {task.title}[/] ({task.status}, {task.priority}, "
+              f"{task.progress}%)", markup=True)
+    if task.description:
+        out.print(task.description, markup=False)
+    if task.parent_id:
+        out.print(f"parent: #{task.parent_id}")
+    for blocker in task.open_blockers:
+        out.print(f"blocked: {blocker}", markup=False)
+    for note in task.notes:
+        out.print(f"  {common.format_time(note.created_at)} {note.kind}: {note.text}", markup=False)
+
+
+@task_app.command("add")
+def task_add(
+    title: str = typer.Argument(..., help="Task title (up to 500 characters)."),
+    description: str = typer.Option("", "--description", "-d"),
+    priority: str = typer.Option("medium", "--priority", help="critical, high, medium or low"),
+    parent: Optional[int] = typer.Option(None, "--parent", help="Parent task id."),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Add a task to the current project."""
+    from bmadgen import tasks
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        task = tasks.add(store, proj.id, title, description=description, priority=priority,
+                         parent_id=parent)
+    if as_json:
+        common.print_json(task)
+    else:
+        print(f"added task #{task.id} ({task.priority})")
+
+
+@task_app.command("list")
+def task_list(
+    status: Optional[str] = typer.Option(None, "--status", help="active or completed"),
+    priority: Optional[str] = typer.Option(None, "--priority"),
+    limit: int = typer.Option(50, "--limit", min=1, max=500),
+    offset: int = typer.Option(0, "--offset", min=0),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List tasks: active first, by priority."""
+    from bmadgen import tasks
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        page = tasks.list_tasks(store, proj.id, status=status, priority=priority, limit=limit,
+                                offset=offset)
+    if as_json:
+        common.print_json(page)
+        return
+    from rich.table import Table
+
+    table = Table("id", "status", "priority", "progress", "title", "blocked")
+    for t in page.items:
+        table.add_row(str(t.id), t.status, t.priority, f"{t.progress}%", t.title,
+                      "yes" if t.open_blockers else "")
+    common.console().print(table)
+    common.console().print(f"{len(page.items)} of {page.total}")
+
+
+@task_app.command("show")
+def task_show(
+    task_id: int = typer.Argument(...),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show a task with its notes and blockers."""
+    from bmadgen import tasks
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        task = tasks.get(store, proj.id, task_id)
+    _print_task(task, as_json)
+
+
+@task_app.command("update")
+def task_update(
+    task_id: int = typer.Argument(...),
+    progress: Optional[int] = typer.Option(None, "--progress", help="0-100"),
+    note: Optional[str] = typer.Option(None, "--note", help="Add a note."),
+    blocker: Optional[str] = typer.Option(None, "--blocker", help="Record a blocker."),
+    unblock: bool = typer.Option(False, "--unblock", help="Mark the open blockers resolved."),
+    priority: Optional[str] = typer.Option(None, "--priority"),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change a task's progress or priority, or add a note or a blocker."""
+    from bmadgen import tasks
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        task = tasks.update(store, proj.id, task_id, progress=progress, note=note, blocker=blocker,
+                            resolve_blockers=unblock, priority=priority)
+    _print_task(task, as_json)
+
+
+@task_app.command("done")
+def task_done(
+    task_id: int = typer.Argument(...),
+    project: Optional[str] = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Mark a task completed."""
+    from bmadgen import tasks
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        task = tasks.complete(store, proj.id, task_id)
+    _print_task(task, as_json)

@@ -1,0 +1,84 @@
+"""The records that cross module boundaries: services return these, faces render them."""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+Importance = Literal["critical", "high", "medium", "low"]
+Priority = Literal["critical", "high", "medium", "low"]
+TaskStatus = Literal["active", "completed"]
+ProjectStatus = Literal["active", "archived"]
+
+IMPORTANCE_LEVELS: tuple[str, ...] = ("critical", "high", "medium", "low")
+PRIORITY_LEVELS: tuple[str, ...] = ("critical", "high", "medium", "low")
+
+# Limits on user text; documented in docs/user-guide.md.
+MAX_NAME = 200
+MAX_TITLE = 500
+MAX_DESCRIPTION = 10_000
+MAX_MEMORY = 50_000
+MAX_NOTE = 10_000
+
+
+class Project(BaseModel):
+    id: int
+    name: str
+    type: str
+    description: str
+    path: str | None
+    status: ProjectStatus
+    created_at: float
+    updated_at: float
+
+
+class Memory(BaseModel):
+    id: int
+    project_id: int
+    kind: str
+    title: str
+    content: str
+    importance: Importance
+    task_id: int | None = None
+    file_path: str | None = None
+    line_start: int | None = None
+    line_end: int | None = None
+    created_at: float
+    score: float | None = Field(default=None, description="search rank, higher is better")
+
+
+class TaskNote(BaseModel):
+    id: int
+    kind: Literal["note", "blocker", "resolved"]
+    text: str
+    created_at: float
+
+
+class Task(BaseModel):
+    id: int
+    project_id: int
+    parent_id: int | None
+    title: str
+    description: str
+    status: TaskStatus
+    priority: Priority
+    progress: int
+    ref: str | None = None
+    created_at: float
+    updated_at: float
+    completed_at: float | None
+    notes: list[TaskNote] = []
+    open_blockers: list[str] = []
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list or search: the items plus what is needed to ask for the next."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,172 @@
+"""Numbered schema migrations, each applied once and recorded by name.
+
+Append new migrations at the end of MIGRATIONS; never edit or reorder one that has shipped.
+A database that records a migration this bmadgen does not know was made by a newer bmadgen:
+opening it is refused rather than silently downgraded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bmadgen.errors import StoreError
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """How many migrations the database has applied (0 for a new file)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_migrations'"
+    ).fetchone()
+    if not exists:
+        return 0
+    return int(conn.execute("SELECT count(*) FROM _migrations").fetchone()[0])
+
+
+def apply_migrations(conn: sqlite3.Connection, path: Path | str = "") -> list[str]:
+    """Apply every pending migration in one immediate transaction each; return their names."""
+    known = [m.__name__ for m in MIGRATIONS]
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    applied = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    unknown = sorted(applied - set(known))
+    if unknown:
+        raise StoreError(
+            f"the store at {path} was written by a newer bmadgen (unknown migrations: "
+            f"{', '.join(unknown)})",
+            hint="upgrade bmadgen (pip install -U bmadgen); the store was not changed",
+        )
+    done: list[str] = []
+    for fn in MIGRATIONS:
+        if fn.__name__ in applied:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have applied it while we waited for the lock.
+            if conn.execute("SELECT 1 FROM _migrations WHERE name=?", (fn.__name__,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            fn(conn)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, time.time())
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        done.append(fn.__name__)
+    return done
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    `executescript` would COMMIT first, which breaks the one-transaction-per-migration rule.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        if not statement and line.strip().startswith("--"):
+            continue
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement[:80]!r}")
+
+
+@migration
+def m001_projects_memories_tasks(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE projects (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL DEFAULT 'generic',
+            description TEXT NOT NULL DEFAULT '',
+            path TEXT,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            parent_id INTEGER REFERENCES tasks(id),
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed')),
+            priority TEXT NOT NULL DEFAULT 'medium'
+                CHECK (priority IN ('critical', 'high', 'medium', 'low')),
+            progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+            ref TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            completed_at REAL
+        );
+        CREATE INDEX tasks_project_status ON tasks(project_id, status, priority);
+        CREATE TABLE task_notes (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id),
+            kind TEXT NOT NULL CHECK (kind IN ('note', 'blocker', 'resolved')),
+            text TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX task_notes_task ON task_notes(task_id);
+
+        CREATE TABLE memories (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            kind TEXT NOT NULL DEFAULT 'note',
+            title TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL,
+            importance TEXT NOT NULL DEFAULT 'medium'
+                CHECK (importance IN ('critical', 'high', 'medium', 'low')),
+            task_id INTEGER REFERENCES tasks(id),
+            file_path TEXT,
+            line_start INTEGER,
+            line_end INTEGER,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX memories_project_created ON memories(project_id, created_at);
+        -- `scope` holds a token naming the project (p<id>) so a search is narrowed inside the
+        -- index (an intersection of postings) instead of filtering every match afterwards.
+        CREATE VIRTUAL TABLE memories_fts USING fts5(
+            title, content, scope, tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+            INSERT INTO memories_fts(rowid, title, content, scope)
+            VALUES (new.id, new.title, new.content, 'p' || new.project_id);
+        END;
+        CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+            DELETE FROM memories_fts WHERE rowid = old.id;
+        END;
+        CREATE TRIGGER memories_au AFTER UPDATE OF title, content, project_id ON memories BEGIN
+            DELETE FROM memories_fts WHERE rowid = old.id;
+            INSERT INTO memories_fts(rowid, title, content, scope)
+            VALUES (new.id, new.title, new.content, 'p' || new.project_id);
+        END;
+
+        CREATE TABLE handoffs (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            phase TEXT,
+            content TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        """
+    )

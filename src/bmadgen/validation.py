@@ -1,0 +1,43 @@
+"""Checks on text a person or a model sends, shared by every service."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from bmadgen.errors import InvalidInput
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def clean_text(value: str | None, what: str, *, max_len: int, required: bool = True) -> str:
+    """Strip surrounding space and refuse empty (when required), over-long or binary text."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{what} must not be empty")
+    if len(text) > max_len:
+        raise InvalidInput(f"{what} is {len(text)} characters long; the limit is {max_len}")
+    if _CONTROL.search(text):
+        raise InvalidInput(f"{what} contains control characters")
+    return text
+
+
+def choice(value: str | None, what: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InvalidInput(f"invalid {what} {value!r}; choose one of: {', '.join(allowed)}")
+    return value
+
+
+def identifier(value: str, what: str, *, max_len: int = 64) -> str:
+    """A name that becomes a Python package or a path: lowercase identifier, not a keyword."""
+    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+        raise InvalidInput(
+            f"{what} {value!r} is not valid: use lowercase letters, digits and underscores, "
+            "starting with a letter"
+        )
+    if len(value) > max_len:
+        raise InvalidInput(f"{what} {value!r} is longer than {max_len} characters")
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        raise InvalidInput(f"{what} {value!r} is a Python keyword")
+    return value
