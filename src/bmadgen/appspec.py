@@ -1,0 +1,267 @@
+"""The app spec: the machine-readable contract between the architecture phase and generation.
+
+One YAML file in the project repo (`appspec.yaml`), validated here. Every problem is reported
+with its path (`features[1].entities[0].fields[2].ref`), all at once.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bmadgen.errors import InvalidInput, NotFound
+
+SPEC_FILENAME = "appspec.yaml"
+SPEC_VERSION = 1
+FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref"]
+Action = Literal["list", "create", "read", "update", "delete"]
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+# Names that would clash with generated code, SQLAlchemy, or the app skeleton.
+RESERVED_FIELD_NAMES = frozenset({"id", "created_at", "updated_at", "metadata", "registry",
+                                  "query", "self", "cls"})
+RESERVED_SLICE_NAMES = frozenset({"shared", "features", "app", "main", "tests", "test", "api",
+                                  "config", "settings", "static", "templates", "ui", "db",
+                                  "database", "models", "schemas", "services"})
+
+
+def _check_identifier(value: str, what: str) -> str:
+    if not _IDENT.match(value):
+        raise ValueError(f"{what} {value!r} must be a lowercase identifier (a-z, 0-9, _)")
+    if len(value) > 40:
+        raise ValueError(f"{what} {value!r} is longer than 40 characters")
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        raise ValueError(f"{what} {value!r} is a Python keyword")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class FieldSpec(_Strict):
+    name: str
+    type: FieldType
+    optional: bool = False
+    description: str = ""
+    values: list[str] | None = Field(default=None, description="enum members")
+    ref: str | None = Field(default=None, description="entity referenced by id (type ref)")
+    max_length: int | None = Field(default=None, ge=1, le=100_000)
+    min: float | None = None
+    max: float | None = None
+    unique: bool = False
+    filterable: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        _check_identifier(v, "field name")
+        if v in RESERVED_FIELD_NAMES:
+            raise ValueError(f"field name {v!r} is reserved")
+        return v
+
+    @model_validator(mode="after")
+    def _type_options(self) -> FieldSpec:
+        if self.type == "enum":
+            if not self.values:
+                raise ValueError(f"enum field {self.name!r} needs 'values'")
+            for member in self.values:
+                _check_identifier(member, "enum value")
+            if len(set(self.values)) != len(self.values):
+                raise ValueError(f"enum field {self.name!r} has duplicate values")
+        elif self.values is not None:
+            raise ValueError(f"'values' is only for enum fields, not {self.type}")
+        if self.type == "ref":
+            if not self.ref:
+                raise ValueError(f"ref field {self.name!r} needs 'ref' (the entity it points to)")
+        elif self.ref is not None:
+            raise ValueError(f"'ref' is only for ref fields, not {self.type}")
+        if self.max_length is not None and self.type not in ("str", "text"):
+            raise ValueError(f"'max_length' is only for str and text fields, not {self.type}")
+        if (self.min is not None or self.max is not None) and self.type not in ("int", "float"):
+            raise ValueError(f"'min'/'max' are only for int and float fields, not {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"field {self.name!r} has min > max")
+        return self
+
+
+class EntitySpec(_Strict):
+    name: str
+    title: str = ""
+    description: str = ""
+    fields: list[FieldSpec] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _check_identifier(v, "entity name")
+
+    @model_validator(mode="after")
+    def _unique_fields(self) -> EntitySpec:
+        seen: set[str] = set()
+        for f in self.fields:
+            if f.name in seen:
+                raise ValueError(f"entity {self.name!r} has duplicate field {f.name!r}")
+            seen.add(f.name)
+        return self
+
+
+class EndpointSpec(_Strict):
+    method: HttpMethod
+    path: str
+    entity: str
+    action: Action
+    summary: str = ""
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9_\-/{}]*", v):
+            raise ValueError(f"endpoint path {v!r} must start with / and use URL-safe characters")
+        return v
+
+
+class EventSpec(_Strict):
+    name: str
+    description: str = ""
+    consumers: list[str] = []
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _check_identifier(v, "event name")
+
+
+class FeatureSpec(_Strict):
+    name: str
+    title: str = ""
+    description: str = ""
+    requirements: list[str] = Field(default_factory=list, description="FR ids this feature covers")
+    entities: list[EntitySpec] = Field(min_length=1)
+    endpoints: list[EndpointSpec] = Field(default_factory=list)
+    events: list[EventSpec] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        _check_identifier(v, "feature name")
+        if v in RESERVED_SLICE_NAMES:
+            raise ValueError(f"feature name {v!r} is reserved")
+        return v
+
+    @model_validator(mode="after")
+    def _endpoints_name_entities(self) -> FeatureSpec:
+        names = {e.name for e in self.entities}
+        for endpoint in self.endpoints:
+            if endpoint.entity not in names:
+                raise ValueError(
+                    f"endpoint {endpoint.method} {endpoint.path} names entity {endpoint.entity!r}"
+                    f" which is not in feature {self.name!r}"
+                )
+        return self
+
+
+class StackSpec(_Strict):
+    name: str = "fastapi"
+    database: Literal["sqlite"] = "sqlite"
+    python: str = "3.11"
+
+
+class AppSpec(_Strict):
+    spec_version: Literal[1] = SPEC_VERSION
+    name: str
+    title: str = ""
+    description: str = ""
+    stack: StackSpec = Field(default_factory=StackSpec)
+    features: list[FeatureSpec] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _check_identifier(v, "app name")
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> AppSpec:
+        problems: list[str] = []
+        seen_features: set[str] = set()
+        entities: dict[str, str] = {}
+        for feature in self.features:
+            if feature.name in seen_features:
+                problems.append(f"duplicate feature {feature.name!r}")
+            seen_features.add(feature.name)
+            for entity in feature.entities:
+                if entity.name in entities:
+                    problems.append(
+                        f"entity {entity.name!r} is defined in both {entities[entity.name]!r} "
+                        f"and {feature.name!r}"
+                    )
+                entities[entity.name] = feature.name
+        for feature in self.features:
+            for entity in feature.entities:
+                for f in entity.fields:
+                    if f.type == "ref" and f.ref not in entities:
+                        problems.append(
+                            f"{feature.name}.{entity.name}.{f.name} references missing entity "
+                            f"{f.ref!r}"
+                        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def feature(self, name: str) -> FeatureSpec:
+        for feature in self.features:
+            if feature.name == name:
+                return feature
+        raise NotFound(f"no feature {name!r} in the app spec")
+
+    def entity_owner(self) -> dict[str, str]:
+        return {e.name: f.name for f in self.features for e in f.entities}
+
+
+def format_errors(exc: ValidationError) -> list[str]:
+    """One line per problem, each with the path into the spec."""
+    lines = []
+    for err in exc.errors():
+        path = ""
+        for part in err["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{path or '(top)'}: {message}")
+    return lines
+
+
+def parse(data: object, source: str = "app spec") -> AppSpec:
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{source} must be a mapping at the top level")
+    try:
+        return AppSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = format_errors(exc)
+        raise InvalidInput(f"{source} is invalid ({len(problems)} problems)", details=problems) from exc
+
+
+def load(path: Path) -> AppSpec:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise NotFound(f"no app spec at {path}", hint="run the architecture phase first") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path} is not valid YAML: {exc}".replace("\n", " ")) from exc
+    return parse(data, str(path))
+
+
+def dump(spec: AppSpec) -> str:
+    """Deterministic YAML: same spec, same bytes."""
+    import yaml
+
+    data = spec.model_dump(mode="json", exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

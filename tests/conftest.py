@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own store (BMADGEN_HOME) in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def bmadgen_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("bmadgen-home")
+    monkeypatch.setenv("BMADGEN_HOME", str(home))
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # Keep git from reading the developer's config and from asking questions.
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "bmadgen tests")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "tests@bmadgen.invalid")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "bmadgen tests")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "tests@bmadgen.invalid")
+    return home
+
+
+@pytest.fixture
+def store(bmadgen_home: Path):
+    from bmadgen.store import open_store
+
+    s = open_store()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def project(store):
+    from bmadgen import projects
+
+    return projects.create(store, "demo", type="ecommerce", description="a demo shop")
