@@ -12,15 +12,20 @@ import re
 import time
 
 from bmadgen.errors import InvalidInput, NotFound
-from bmadgen.models import IMPORTANCE_LEVELS, MAX_MEMORY, MAX_TITLE, Memory, Page
+from bmadgen.models import IMPORTANCE_LEVELS, MAX_MEMORY, MAX_TITLE, Memory, Page, SearchPage
 from bmadgen.store import Store
 from bmadgen.validation import choice, clean_text
 
 IMPORTANCE_WEIGHT = {"critical": 2.0, "high": 1.5, "medium": 1.0, "low": 0.75}
 RECENCY_HALF_DAYS = 30.0
 MAX_LIMIT = 500
+MAX_QUERY = 1000
+SEARCH_CANDIDATES = 1000  # matches ranked per search, newest first; see _RANKED_SQL
+MAX_QUERY_WORDS = 32  # a pasted paragraph must not become a 300-term OR query
 _WORD = re.compile(r"\w+", re.UNICODE)
-_COLUMNS = "id, project_id, kind, title, content, importance, task_id, file_path, line_start, line_end, created_at"
+_MEMORY_KEYS = ("id", "project_id", "kind", "title", "content", "importance", "task_id",
+                "file_path", "line_start", "line_end", "created_at")
+_COLUMNS = ", ".join(_MEMORY_KEYS)
 
 
 def _check_page(limit: int, offset: int) -> None:
@@ -140,11 +145,21 @@ def query_words(query: str) -> list[str]:
     return list(seen)
 
 
-def fts_expression(project_id: int, words: list[str], *, any_word: bool) -> str:
-    # Each word is quoted, so FTS5 operators (AND, NEAR, *, :) in user text are plain words.
+def fts_expression(project_id: int, words: list[str], *, any_word: bool,
+                   importance: str | None = None) -> str:
+    """The FTS5 query: the project's scope token AND the words, searched in title and content.
+
+    Each word is quoted, so FTS5 operators (AND, NEAR, *, :) in user text are plain words; the
+    column filter keeps a word such as "p3" from matching the scope column of every memory.
+    The scope column also holds the importance (`icritical` ...), so that filter is applied
+    inside the index too.
+    """
     terms = [f'"{w}"' for w in words]
     body = (" OR " if any_word else " AND ").join(terms)
-    return f'scope:"p{project_id}" AND ({body})'
+    scope = f'scope:"p{project_id}"'
+    if importance:
+        scope += f' AND scope:"i{importance}"'
+    return f"{scope} AND {{title content}} : ({body})"
 
 
 def search(
@@ -156,60 +171,77 @@ def search(
     limit: int = 10,
     offset: int = 0,
     now: float | None = None,
-) -> Page[Memory]:
+) -> SearchPage:
     """Ranked search: bm25 x importance weight x recency boost, AND first then OR."""
     _check_page(limit, offset)
-    query = clean_text(query, "search query", max_len=1000)
-    words = query_words(query)
+    query = clean_text(query, "search query", max_len=MAX_QUERY)
+    words = query_words(query)[:MAX_QUERY_WORDS]
     if not words:
         raise InvalidInput(f"the query {query!r} has no words to search for")
     if importance:
-        choice(importance, "importance", IMPORTANCE_LEVELS)
+        importance = choice(importance, "importance", IMPORTANCE_LEVELS)
     now = time.time() if now is None else now
-    for any_word in (False, True):
-        page = _ranked(store, project_id, fts_expression(project_id, words, any_word=any_word),
-                       importance, limit, offset, now)
-        if page.total or any_word or len(words) == 1:
-            return page
+    page = SearchPage(items=[], total=0, limit=limit, offset=offset, query=query, words=words,
+                      matched="all")
+    for matched in ("all", "any"):
+        if matched == "any" and len(words) == 1:
+            break
+        expression = fts_expression(project_id, words, any_word=matched == "any",
+                                    importance=importance)
+        page.items, page.total, page.ranked = _ranked(store, project_id, expression, limit,
+                                                      offset, now)
+        page.matched = matched
+        if page.total:
+            break
     return page
 
 
-def _ranked(store: Store, project_id: int, expression: str, importance: str | None,
-            limit: int, offset: int, now: float) -> Page[Memory]:
-    filters = "m.project_id = :project"
-    if importance:
-        filters += " AND m.importance = :importance"
-    # bm25() is negative (more negative = better), so multiplying by a bigger weight ranks higher.
-    weight = " ".join(f"WHEN '{k}' THEN {v}" for k, v in IMPORTANCE_WEIGHT.items())
-    sql = f"""
-        WITH hits AS (
-            SELECT rowid, bm25(memories_fts, 2.0, 1.0, 0.0) AS relevance
-            FROM memories_fts WHERE memories_fts MATCH :expr
-        )
-        SELECT m.*, -hits.relevance
-               * (CASE m.importance {weight} ELSE 1.0 END)
+# bm25() is negative (more negative = better), so its negation times a bigger weight ranks
+# higher. Recency multiplies by 1 + 1/(1 + age/RECENCY_HALF_DAYS): x2 today, x1.5 after
+# RECENCY_HALF_DAYS, tending to x1, so an old but relevant memory is never buried.
+#
+# Cost: bm25 and the join run once per candidate (~2-3 us each), so a word found in most of a
+# project's memories would take tens of ms. Only the newest SEARCH_CANDIDATES matches are
+# ranked (FTS5 walks its index in rowid order, newest first, and stops); below that number the
+# ranking is exact. Only the final page is read in full.
+_IMPORTANCE_CASE = " ".join(f"WHEN '{k}' THEN {v}" for k, v in IMPORTANCE_WEIGHT.items())
+_RANKED_SQL = f"""
+    WITH hits AS (
+        SELECT rowid, bm25(memories_fts, 2.0, 1.0, 0.0) AS relevance
+        FROM memories_fts WHERE memories_fts MATCH :expr
+        ORDER BY rowid DESC LIMIT :candidates
+    ), ranked AS (
+        SELECT m.id,
+               -hits.relevance
+               * (CASE m.importance {_IMPORTANCE_CASE} ELSE 1.0 END)
                * (1.0 + 1.0 / (1.0 + max(:now - m.created_at, 0) / 86400.0 / {RECENCY_HALF_DAYS}))
                AS score,
-               count(*) OVER () AS total
+               count(*) OVER () AS ranked
         FROM hits JOIN memories m ON m.id = hits.rowid
-        WHERE {filters}
+        WHERE m.project_id = :project
         ORDER BY score DESC, m.id DESC
         LIMIT :limit OFFSET :offset
-    """
-    params = {"expr": expression, "project": project_id, "importance": importance,
-              "now": now, "limit": limit, "offset": offset}
-    rows = store.query(sql, params)
-    if rows:
-        total = rows[0]["total"]
-    elif offset:
-        count_sql = ("SELECT count(*) FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid "
-                     f"WHERE memories_fts MATCH :expr AND {filters}")
-        total = store.query_one(count_sql, params)[0]
+    )
+    SELECT {", ".join("m." + key for key in _MEMORY_KEYS)}, ranked.score, ranked.ranked
+    FROM ranked JOIN memories m ON m.id = ranked.id
+    ORDER BY ranked.score DESC, m.id DESC
+"""
+_COUNT_SQL = "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH :expr"
+
+
+def _ranked(store: Store, project_id: int, expression: str, limit: int, offset: int,
+            now: float) -> tuple[list[Memory], int, int]:
+    """One page of ranked matches, the number of matches and how many of them were ranked."""
+    params = {"expr": expression, "project": project_id, "now": now, "limit": limit,
+              "offset": offset, "candidates": SEARCH_CANDIDATES}
+    rows = store.query(_RANKED_SQL, params)
+    ranked = rows[0]["ranked"] if rows else None
+    if ranked is None or ranked >= SEARCH_CANDIDATES:
+        # Past the last page, or more matches than were ranked: count them all (cheap: the
+        # index alone answers, no bm25 and no join).
+        total = int(store.scalar(_COUNT_SQL, params))
+        ranked = min(total, SEARCH_CANDIDATES)
     else:
-        total = 0
-    items = []
-    for row in rows:
-        data = dict(row)
-        data.pop("total", None)
-        items.append(Memory(**data))
-    return Page[Memory](items=items, total=total, limit=limit, offset=offset)
+        total = ranked
+    items = [Memory(**{key: row[key] for key in _MEMORY_KEYS}, score=row["score"]) for row in rows]
+    return items, total, ranked

@@ -82,3 +82,19 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class SearchPage(Page[Memory]):
+    """A page of search results, saying which words were searched and whether all matched."""
+
+    query: str
+    words: list[str]
+    matched: Literal["all", "any"] = Field(
+        description="'all' when every word matched; 'any' when that found nothing and the "
+        "search was retried with OR"
+    )
+    ranked: int = Field(
+        default=0,
+        description="how many matches were ranked: all of them, or the newest 1,000 when more "
+        "matched (narrow the query to rank older ones)",
+    )

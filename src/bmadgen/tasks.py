@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 
 from bmadgen.errors import Conflict, InvalidInput, NotFound
-from bmadgen.models import MAX_DESCRIPTION, MAX_NOTE, MAX_TITLE, PRIORITY_LEVELS, Page, Task, TaskNote
+from bmadgen.models import (
+    MAX_DESCRIPTION,
+    MAX_NOTE,
+    MAX_TITLE,
+    PRIORITY_LEVELS,
+    Page,
+    Task,
+    TaskNote,
+)
 from bmadgen.store import Store
 from bmadgen.validation import choice, clean_text
 

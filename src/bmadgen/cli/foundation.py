@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from bmadgen.cli import common
@@ -82,7 +80,7 @@ def project_list(
 
 @project_app.command("show")
 def project_show(
-    ref: Optional[str] = typer.Argument(None, help="Name or id (default: current project)."),
+    ref: str | None = typer.Argument(None, help="Name or id (default: current project)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one project."""
@@ -105,10 +103,10 @@ def project_use(
 
 @project_app.command("update")
 def project_update(
-    ref: Optional[str] = typer.Argument(None, help="Name or id (default: current project)."),
-    name: Optional[str] = typer.Option(None, "--name", help="New name."),
-    type: Optional[str] = typer.Option(None, "--type", "-t", help="New type."),
-    description: Optional[str] = typer.Option(None, "--description", "-d"),
+    ref: str | None = typer.Argument(None, help="Name or id (default: current project)."),
+    name: str | None = typer.Option(None, "--name", help="New name."),
+    type: str | None = typer.Option(None, "--type", "-t", help="New type."),
+    description: str | None = typer.Option(None, "--description", "-d"),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Rename a project or change its type or description."""
@@ -148,7 +146,7 @@ def _print_memories(page, as_json: bool, *, show_score: bool = False) -> None:
         text = m.content if len(m.content) <= 80 else m.content[:77] + "..."
         row = [str(m.id), m.importance, m.title, text, common.format_time(m.created_at)]
         if show_score:
-            row.append(f"{m.score:.2f}" if m.score is not None else "")
+            row.append(f"{m.score:.3g}" if m.score is not None else "")
         table.add_row(*row)
     out = common.console()
     out.print(table)
@@ -161,10 +159,10 @@ def memory_add(
     text: str = typer.Argument(..., help="What to remember (up to 50,000 characters)."),
     title: str = typer.Option("", "--title", help="A short title (up to 500 characters)."),
     importance: str = typer.Option("medium", "--importance", "-i", help=IMPORTANCE_HELP),
-    task: Optional[int] = typer.Option(None, "--task", help="Link to a task id."),
-    file: Optional[str] = typer.Option(None, "--file", help="A file this memory is about."),
-    lines: Optional[str] = typer.Option(None, "--lines", help="Line range in --file, e.g. 10-25."),
-    project: Optional[str] = PROJECT_OPTION,
+    task: int | None = typer.Option(None, "--task", help="Link to a task id."),
+    file: str | None = typer.Option(None, "--file", help="A file this memory is about."),
+    lines: str | None = typer.Option(None, "--lines", help="Line range in --file, e.g. 10-25."),
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Remember a note or a decision in the current project."""
@@ -183,10 +181,10 @@ def memory_add(
 @memory_app.command("search")
 def memory_search(
     query: str = typer.Argument(..., help="Words to look for; all must match, else any."),
-    importance: Optional[str] = typer.Option(None, "--importance", "-i", help=IMPORTANCE_HELP),
+    importance: str | None = typer.Option(None, "--importance", "-i", help=IMPORTANCE_HELP),
     limit: int = typer.Option(10, "--limit", min=1, max=500),
     offset: int = typer.Option(0, "--offset", min=0),
-    project: Optional[str] = PROJECT_OPTION,
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Search memories ranked by relevance (bm25), importance and recency."""
@@ -201,11 +199,11 @@ def memory_search(
 
 @memory_app.command("list")
 def memory_list(
-    importance: Optional[str] = typer.Option(None, "--importance", "-i", help=IMPORTANCE_HELP),
-    kind: Optional[str] = typer.Option(None, "--kind", help="note, decision, handoff ..."),
+    importance: str | None = typer.Option(None, "--importance", "-i", help=IMPORTANCE_HELP),
+    kind: str | None = typer.Option(None, "--kind", help="note, decision, handoff ..."),
     limit: int = typer.Option(20, "--limit", min=1, max=500),
     offset: int = typer.Option(0, "--offset", min=0),
-    project: Optional[str] = PROJECT_OPTION,
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List memories, newest first."""
@@ -221,7 +219,7 @@ def memory_list(
 @memory_app.command("show")
 def memory_show(
     memory_id: int = typer.Argument(..., help="Memory id."),
-    project: Optional[str] = PROJECT_OPTION,
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one memory in full."""
@@ -247,7 +245,7 @@ def memory_show(
 @memory_app.command("forget")
 def memory_forget(
     memory_id: int = typer.Argument(..., help="Memory id."),
-    project: Optional[str] = PROJECT_OPTION,
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Delete one memory."""
@@ -287,8 +285,8 @@ def task_add(
     title: str = typer.Argument(..., help="Task title (up to 500 characters)."),
     description: str = typer.Option("", "--description", "-d"),
     priority: str = typer.Option("medium", "--priority", help="critical, high, medium or low"),
-    parent: Optional[int] = typer.Option(None, "--parent", help="Parent task id."),
-    project: Optional[str] = PROJECT_OPTION,
+    parent: int | None = typer.Option(None, "--parent", help="Parent task id."),
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a task to the current project."""
@@ -306,11 +304,11 @@ def task_add(
 
 @task_app.command("list")
 def task_list(
-    status: Optional[str] = typer.Option(None, "--status", help="active or completed"),
-    priority: Optional[str] = typer.Option(None, "--priority"),
+    status: str | None = typer.Option(None, "--status", help="active or completed"),
+    priority: str | None = typer.Option(None, "--priority"),
     limit: int = typer.Option(50, "--limit", min=1, max=500),
     offset: int = typer.Option(0, "--offset", min=0),
-    project: Optional[str] = PROJECT_OPTION,
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List tasks: active first, by priority."""
@@ -336,7 +334,7 @@ def task_list(
 @task_app.command("show")
 def task_show(
     task_id: int = typer.Argument(...),
-    project: Optional[str] = PROJECT_OPTION,
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show a task with its notes and blockers."""
@@ -351,12 +349,12 @@ def task_show(
 @task_app.command("update")
 def task_update(
     task_id: int = typer.Argument(...),
-    progress: Optional[int] = typer.Option(None, "--progress", help="0-100"),
-    note: Optional[str] = typer.Option(None, "--note", help="Add a note."),
-    blocker: Optional[str] = typer.Option(None, "--blocker", help="Record a blocker."),
+    progress: int | None = typer.Option(None, "--progress", help="0-100"),
+    note: str | None = typer.Option(None, "--note", help="Add a note."),
+    blocker: str | None = typer.Option(None, "--blocker", help="Record a blocker."),
     unblock: bool = typer.Option(False, "--unblock", help="Mark the open blockers resolved."),
-    priority: Optional[str] = typer.Option(None, "--priority"),
-    project: Optional[str] = PROJECT_OPTION,
+    priority: str | None = typer.Option(None, "--priority"),
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a task's progress or priority, or add a note or a blocker."""
@@ -372,7 +370,7 @@ def task_update(
 @task_app.command("done")
 def task_done(
     task_id: int = typer.Argument(...),
-    project: Optional[str] = PROJECT_OPTION,
+    project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Mark a task completed."""

@@ -143,22 +143,26 @@ def m001_projects_memories_tasks(conn: sqlite3.Connection) -> None:
             created_at REAL NOT NULL
         );
         CREATE INDEX memories_project_created ON memories(project_id, created_at);
-        -- `scope` holds a token naming the project (p<id>) so a search is narrowed inside the
-        -- index (an intersection of postings) instead of filtering every match afterwards.
+        -- `scope` holds tokens naming the project (p<id>) and the importance (i<level>), so a
+        -- search is narrowed inside the index (an intersection of postings) instead of
+        -- filtering every match afterwards.
         CREATE VIRTUAL TABLE memories_fts USING fts5(
             title, content, scope, tokenize='unicode61 remove_diacritics 2'
         );
         CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
             INSERT INTO memories_fts(rowid, title, content, scope)
-            VALUES (new.id, new.title, new.content, 'p' || new.project_id);
+            VALUES (new.id, new.title, new.content,
+                    'p' || new.project_id || ' i' || new.importance);
         END;
         CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
             DELETE FROM memories_fts WHERE rowid = old.id;
         END;
-        CREATE TRIGGER memories_au AFTER UPDATE OF title, content, project_id ON memories BEGIN
+        CREATE TRIGGER memories_au
+        AFTER UPDATE OF title, content, project_id, importance ON memories BEGIN
             DELETE FROM memories_fts WHERE rowid = old.id;
             INSERT INTO memories_fts(rowid, title, content, scope)
-            VALUES (new.id, new.title, new.content, 'p' || new.project_id);
+            VALUES (new.id, new.title, new.content,
+                    'p' || new.project_id || ' i' || new.importance);
         END;
 
         CREATE TABLE handoffs (
