@@ -174,3 +174,46 @@ def m001_projects_memories_tasks(conn: sqlite3.Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m002_workflow(conn: sqlite3.Connection) -> None:
+    """Workflow state per project and phase, and the answers given to the elicitation questions.
+
+    Hashes are JSON maps {relative path: sha256}: `approved_hashes` of the documents as
+    approved (drift detection compares the files with them), `written_hashes` as the phase last
+    wrote them (so a re-run never overwrites a hand edit that was not approved).
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE workflow_phases (
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            phase TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                ('pending', 'in_progress', 'awaiting_approval', 'approved', 'stale')),
+            stale_reason TEXT,
+            approved_hashes TEXT NOT NULL DEFAULT '{}',
+            written_hashes TEXT NOT NULL DEFAULT '{}',
+            commit_sha TEXT,
+            checklist TEXT,
+            outcome TEXT,
+            elicit_position TEXT,
+            started_at REAL,
+            awaiting_at REAL,
+            approved_at REAL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (project_id, phase)
+        );
+        CREATE TABLE workflow_answers (
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            phase TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('file', 'prompt', 'set')),
+            answered_at REAL NOT NULL,
+            PRIMARY KEY (project_id, phase, key)
+        );
+        """
+    )
