@@ -14,11 +14,11 @@ import time
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.models import IMPORTANCE_LEVELS, MAX_MEMORY, MAX_TITLE, Memory, Page, SearchPage
 from bmadgen.store import Store
-from bmadgen.validation import choice, clean_text
+from bmadgen.validation import MAX_PAGE, choice, clean_text, page_bounds
 
 IMPORTANCE_WEIGHT = {"critical": 2.0, "high": 1.5, "medium": 1.0, "low": 0.75}
 RECENCY_HALF_DAYS = 30.0
-MAX_LIMIT = 500
+MAX_LIMIT = MAX_PAGE
 MAX_QUERY = 1000
 SEARCH_CANDIDATES = 1000  # matches ranked per search, newest first; see _RANKED_SQL
 MAX_QUERY_WORDS = 32  # a pasted paragraph must not become a 300-term OR query
@@ -26,13 +26,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _MEMORY_KEYS = ("id", "project_id", "kind", "title", "content", "importance", "task_id",
                 "file_path", "line_start", "line_end", "created_at")
 _COLUMNS = ", ".join(_MEMORY_KEYS)
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-    if offset < 0:
-        raise InvalidInput(f"offset must not be negative, got {offset}")
 
 
 def parse_lines(spec: str | None) -> tuple[int | None, int | None]:
@@ -116,7 +109,7 @@ def list_memories(
     limit: int = 20,
     offset: int = 0,
 ) -> Page[Memory]:
-    _check_page(limit, offset)
+    page_bounds(limit, offset)
     where = ["project_id = ?"]
     params: list[object] = [project_id]
     if importance:
@@ -173,7 +166,7 @@ def search(
     now: float | None = None,
 ) -> SearchPage:
     """Ranked search: bm25 x importance weight x recency boost, AND first then OR."""
-    _check_page(limit, offset)
+    page_bounds(limit, offset)
     query = clean_text(query, "search query", max_len=MAX_QUERY)
     words = query_words(query)[:MAX_QUERY_WORDS]
     if not words:

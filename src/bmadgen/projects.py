@@ -9,7 +9,7 @@ from pathlib import Path
 from bmadgen.errors import Conflict, InvalidInput, NotFound
 from bmadgen.models import MAX_DESCRIPTION, MAX_NAME, Page, Project
 from bmadgen.store import Store
-from bmadgen.validation import clean_text
+from bmadgen.validation import clean_text, page_bounds
 
 MARKER_DIR = ".bmadgen"
 MARKER_FILE = "project.json"
@@ -64,6 +64,7 @@ def get(store: Store, ref: int | str) -> Project:
 def list_projects(
     store: Store, *, include_archived: bool = False, limit: int = 50, offset: int = 0
 ) -> Page[Project]:
+    page_bounds(limit, offset)
     where = "" if include_archived else "WHERE status = 'active'"
     total = store.query_one(f"SELECT count(*) FROM projects {where}")[0]
     rows = store.query(
@@ -155,12 +156,7 @@ def resolve_current(store: Store, explicit: str | None = None, cwd: Path | None 
         return get(store, explicit)
     marker = find_marker(cwd or Path.cwd())
     if marker is not None:
-        try:
-            data = json.loads(marker.read_text())
-            name = data["project"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidInput(f"the project marker {marker} is not valid JSON with 'project'") from exc
-        return get(store, name)
+        return _project_of_marker(store, marker)
     row = store.query_one("SELECT value FROM settings WHERE key = ?", (CURRENT_KEY,))
     if row is None:
         raise NotFound(
@@ -168,3 +164,28 @@ def resolve_current(store: Store, explicit: str | None = None, cwd: Path | None 
             hint="create one with `bmadgen project new NAME` or pass --project",
         )
     return get(store, int(row[0]))
+
+
+def _project_of_marker(store: Store, marker: Path) -> Project:
+    """The project a marker names: by name, else by id (the project was renamed since)."""
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        name = data["project"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(
+            f"the project marker {marker} is not valid JSON with a 'project' name",
+            hint="fix or delete the file, or pass --project",
+        ) from exc
+    try:
+        return get(store, str(name))
+    except NotFound:
+        marker_id = data.get("id") if isinstance(data, dict) else None
+        if isinstance(marker_id, int):
+            try:
+                return get(store, marker_id)
+            except NotFound:
+                pass
+        raise NotFound(
+            f"the project marker {marker} names project {name!r}, which is not in this store",
+            hint="pass --project, or check BMADGEN_HOME",
+        ) from None

@@ -15,10 +15,11 @@ from bmadgen.models import (
     TaskNote,
 )
 from bmadgen.store import Store
-from bmadgen.validation import choice, clean_text
+from bmadgen.validation import MAX_PAGE, choice, clean_text, page_bounds
 
 PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
-MAX_LIMIT = 500
+MAX_LIMIT = MAX_PAGE
+TASK_STATUSES = ("active", "completed")
 
 
 def add(
@@ -50,19 +51,36 @@ def add(
 
 
 def get(store: Store, project_id: int, task_id: int) -> Task:
-    row = store.query_one(
-        "SELECT * FROM tasks WHERE id = ? AND project_id = ?", (task_id, project_id)
-    )
-    if row is None:
+    found = _load(store, "project_id = ? AND id = ?", (project_id, task_id))
+    if not found:
         raise NotFound(f"no task {task_id} in this project", hint="`bmadgen task list` shows them")
-    notes = [
-        TaskNote(**dict(r))
-        for r in store.query(
-            "SELECT id, kind, text, created_at FROM task_notes WHERE task_id = ? ORDER BY id",
-            (task_id,),
+    return found[0]
+
+
+def _load(store: Store, where: str, params: tuple, order: str = "id",
+          limit: int = -1, offset: int = 0) -> list[Task]:
+    """Tasks matching `where`, with their notes, in two queries (not one per task)."""
+    rows = store.query(
+        f"SELECT * FROM tasks WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    notes: dict[int, list[TaskNote]] = {task_id: [] for task_id in ids}
+    marks = ",".join("?" * len(ids))
+    for r in store.query(
+        f"SELECT task_id, id, kind, text, created_at FROM task_notes WHERE task_id IN ({marks}) "
+        "ORDER BY id",
+        tuple(ids),
+    ):
+        notes[r["task_id"]].append(
+            TaskNote(id=r["id"], kind=r["kind"], text=r["text"], created_at=r["created_at"])
         )
+    return [
+        Task(**dict(row), notes=notes[row["id"]], open_blockers=_open_blockers(notes[row["id"]]))
+        for row in rows
     ]
-    return Task(**dict(row), notes=notes, open_blockers=_open_blockers(notes))
 
 
 def _open_blockers(notes: list[TaskNote]) -> list[str]:
@@ -84,27 +102,28 @@ def list_tasks(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[Task]:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-    if offset < 0:
-        raise InvalidInput(f"offset must not be negative, got {offset}")
+    """Tasks of a project: active first, then by priority, oldest first within a priority."""
+    page_bounds(limit, offset)
     where = ["project_id = ?"]
     params: list[object] = [project_id]
     if status:
         where.append("status = ?")
-        params.append(choice(status, "status", ("active", "completed")))
+        params.append(choice(status, "status", TASK_STATUSES))
     if priority:
         where.append("priority = ?")
         params.append(choice(priority, "priority", PRIORITY_LEVELS))
     clause = " AND ".join(where)
-    total = store.query_one(f"SELECT count(*) FROM tasks WHERE {clause}", tuple(params))[0]
-    rows = store.query(
-        f"SELECT id FROM tasks WHERE {clause} ORDER BY status, {PRIORITY_ORDER}, id "
-        "LIMIT ? OFFSET ?",
-        (*params, limit, offset),
-    )
-    items = [get(store, project_id, r["id"]) for r in rows]
+    total = store.scalar(f"SELECT count(*) FROM tasks WHERE {clause}", tuple(params))
+    items = _load(store, clause, tuple(params), f"status, {PRIORITY_ORDER}, id", limit, offset)
     return Page[Task](items=items, total=total, limit=limit, offset=offset)
+
+
+def completed_since(store: Store, project_id: int, since: float | None, *,
+                    limit: int = 20) -> list[Task]:
+    """Tasks completed after `since` (all when None), most recently completed first."""
+    return _load(store, "project_id = ? AND status = 'completed' AND completed_at > ?",
+                 (project_id, since if since is not None else float("-inf")),
+                 "completed_at DESC, id DESC", limit)
 
 
 def update(
@@ -158,11 +177,11 @@ def update(
 
 
 def complete(store: Store, project_id: int, task_id: int) -> Task:
-    task = get(store, project_id, task_id)
-    if task.status == "completed":
-        raise Conflict(f"task {task_id} is already completed")
     now = time.time()
-    with store.write() as conn:
+    with store.write() as conn:  # checked inside the transaction: two `done` cannot both pass
+        task = get(store, project_id, task_id)
+        if task.status == "completed":
+            raise Conflict(f"task {task_id} is already completed")
         conn.execute(
             "UPDATE tasks SET status = 'completed', progress = 100, completed_at = ?, "
             "updated_at = ? WHERE id = ?",

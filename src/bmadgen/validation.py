@@ -23,6 +23,17 @@ def clean_text(value: str | None, what: str, *, max_len: int, required: bool = T
     return text
 
 
+MAX_PAGE = 500  # the most items one list or search page returns
+
+
+def page_bounds(limit: int, offset: int, *, max_limit: int = MAX_PAGE) -> None:
+    """Refuse a page size outside 1..max_limit or a negative offset."""
+    if not 1 <= limit <= max_limit:
+        raise InvalidInput(f"limit must be between 1 and {max_limit}, got {limit}")
+    if offset < 0:
+        raise InvalidInput(f"offset must not be negative, got {offset}")
+
+
 def choice(value: str | None, what: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise InvalidInput(f"invalid {what} {value!r}; choose one of: {', '.join(allowed)}")

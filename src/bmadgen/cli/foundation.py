@@ -1,6 +1,8 @@
-"""CLI commands over the project memory: project, memory, task."""
+"""CLI commands over the project memory: project, memory, task, state, handoff, export, doctor."""
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -18,10 +20,27 @@ task_app = typer.Typer(help="Track tasks with priority, progress, notes and bloc
 IMPORTANCE_HELP = "critical, high, medium or low"
 
 
+def _add_row(table, *cells: str) -> None:
+    """Add cells as plain text: user text such as "[/]" must never be read as rich markup."""
+    from rich.text import Text
+
+    table.add_row(*(Text(cell) for cell in cells))
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(project_app, name="project")
     app.add_typer(memory_app, name="memory")
     app.add_typer(task_app, name="task")
+    app.command("state")(state)
+    app.command("handoff")(handoff)
+    app.command("export")(export)
+    app.command("doctor")(doctor)
 
 
 # ---------------------------------------------------------------- project
@@ -32,11 +51,12 @@ def _print_project(project, as_json: bool) -> None:
         common.print_json(project)
         return
     out = common.console()
-    out.print(f"[bold]{project.name}[/] (id {project.id}, {project.type}, {project.status})")
+    out.print(f"[bold]{_esc(project.name)}[/] (id {project.id}, {_esc(project.type)}, "
+              f"{project.status})")
     if project.description:
-        out.print(project.description)
+        out.print(project.description, markup=False)
     if project.path:
-        out.print(f"folder: {project.path}")
+        out.print(f"folder: {project.path}", markup=False)
 
 
 @project_app.command("new")
@@ -73,7 +93,7 @@ def project_list(
 
     table = Table("id", "name", "type", "status", "updated")
     for p in page.items:
-        table.add_row(str(p.id), p.name, p.type, p.status, common.format_time(p.updated_at))
+        _add_row(table, str(p.id), p.name, p.type, p.status, common.format_time(p.updated_at))
     common.console().print(table)
     common.console().print(f"{len(page.items)} of {page.total}")
 
@@ -147,7 +167,7 @@ def _print_memories(page, as_json: bool, *, show_score: bool = False) -> None:
         row = [str(m.id), m.importance, m.title, text, common.format_time(m.created_at)]
         if show_score:
             row.append(f"{m.score:.3g}" if m.score is not None else "")
-        table.add_row(*row)
+        _add_row(table, *row)
     out = common.console()
     out.print(table)
     shown_to = page.offset + len(page.items)
@@ -159,6 +179,9 @@ def memory_add(
     text: str = typer.Argument(..., help="What to remember (up to 50,000 characters)."),
     title: str = typer.Option("", "--title", help="A short title (up to 500 characters)."),
     importance: str = typer.Option("medium", "--importance", "-i", help=IMPORTANCE_HELP),
+    kind: str = typer.Option(
+        "note", "--kind", help="note, decision, ... (decisions appear in `bmadgen handoff`)."
+    ),
     task: int | None = typer.Option(None, "--task", help="Link to a task id."),
     file: str | None = typer.Option(None, "--file", help="A file this memory is about."),
     lines: str | None = typer.Option(None, "--lines", help="Line range in --file, e.g. 10-25."),
@@ -170,8 +193,8 @@ def memory_add(
 
     with common.open_store() as store:
         proj = common.current_project(store, project)
-        mem = memory.add(store, proj.id, text, title=title, importance=importance, task_id=task,
-                         file_path=file, lines=lines)
+        mem = memory.add(store, proj.id, text, title=title, importance=importance, kind=kind,
+                         task_id=task, file_path=file, lines=lines)
     if as_json:
         common.print_json(mem)
     else:
@@ -232,11 +255,11 @@ def memory_show(
         common.print_json(mem)
         return
     out = common.console()
-    out.print(f"[bold]#{mem.id} {mem.title}[/] ({mem.importance}, {mem.kind}, "
+    out.print(f"[bold]#{mem.id} {_esc(mem.title)}[/] ({mem.importance}, {_esc(mem.kind)}, "
               f"{common.format_time(mem.created_at)})")
     if mem.file_path:
         where = mem.file_path + (f":{mem.line_start}-{mem.line_end}" if mem.line_start else "")
-        out.print(f"file: {where}")
+        out.print(f"file: {where}", markup=False)
     if mem.task_id:
         out.print(f"task: {mem.task_id}")
     out.print(mem.content, markup=False)
@@ -268,7 +291,7 @@ def _print_task(task, as_json: bool) -> None:
         common.print_json(task)
         return
     out = common.console()
-    out.print(f"[bold]#{task.id} {task.title}[/] ({task.status}, {task.priority}, "
+    out.print(f"[bold]#{task.id} {_esc(task.title)}[/] ({task.status}, {task.priority}, "
               f"{task.progress}%)", markup=True)
     if task.description:
         out.print(task.description, markup=False)
@@ -325,7 +348,7 @@ def task_list(
 
     table = Table("id", "status", "priority", "progress", "title", "blocked")
     for t in page.items:
-        table.add_row(str(t.id), t.status, t.priority, f"{t.progress}%", t.title,
+        _add_row(table, str(t.id), t.status, t.priority, f"{t.progress}%", t.title,
                       "yes" if t.open_blockers else "")
     common.console().print(table)
     common.console().print(f"{len(page.items)} of {page.total}")
@@ -380,3 +403,110 @@ def task_done(
         proj = common.current_project(store, project)
         task = tasks.complete(store, proj.id, task_id)
     _print_task(task, as_json)
+
+
+# ---------------------------------------------------------------- state, handoff, export, doctor
+
+
+def _task_rows(title: str, items, *, completed: bool = False):
+    from rich.table import Table
+
+    table = Table("id", "priority", "progress", "title", "blocked" if not completed else "done",
+                  title=title, title_justify="left")
+    for t in items:
+        last = common.format_time(t.completed_at) if completed else (
+            "; ".join(t.open_blockers) if t.open_blockers else "")
+        _add_row(table, str(t.id), t.priority, f"{t.progress}%", t.title, last)
+    return table
+
+
+def state(
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Recall a project: active tasks by priority, recently completed, most important memories."""
+    from bmadgen import summary
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        result = summary.project_state(store, proj)
+    if as_json:
+        common.print_json(result)
+        return
+    out = common.console()
+    out.print(f"[bold]{_esc(proj.name)}[/] ({_esc(proj.type)}): {result.active_total} active tasks, "
+              f"{result.completed_total} completed, {result.memory_total} memories")
+    out.print(_task_rows("Active tasks", result.active_tasks))
+    out.print(_task_rows("Recently completed", result.recently_completed, completed=True))
+    from rich.table import Table
+
+    table = Table("id", "importance", "kind", "title", "text", title="Most important memories",
+                  title_justify="left")
+    for m in result.important_memories:
+        text = m.content if len(m.content) <= 80 else m.content[:77] + "..."
+        _add_row(table, str(m.id), m.importance, m.kind, m.title, text)
+    out.print(table)
+
+
+def handoff(
+    brief: bool = typer.Option(False, "--brief", help="At most 5 items a section, short lines."),
+    record: bool = typer.Option(
+        True, "--record/--no-record",
+        help="Store the handoff (handoffs table and a 'handoff' memory). --no-record previews.",
+    ),
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write a Markdown handoff: done since the last one, in progress, blocked, critical, decisions."""
+    from bmadgen import handoff as handoffs
+    from bmadgen import summary
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        result = summary.build_handoff(store, proj, brief=brief)
+        recorded = handoffs.record(store, proj.id, result.markdown) if record else None
+    if as_json:
+        common.print_json({"summary": result, "recorded": recorded})
+        return
+    sys.stdout.write(result.markdown)
+
+
+def export(
+    fmt: str = typer.Option("md", "--format", "-f", help="md or json."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="File to write (atomically); default: standard output."
+    ),
+    project: str | None = PROJECT_OPTION,
+) -> None:
+    """Export a project's tasks, memories and handoffs as Markdown or JSON."""
+    from pathlib import Path
+
+    from bmadgen import export as exporter
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        text = exporter.export_project(store, proj, fmt, Path(output) if output else None)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        print(f"exported {proj.name} to {output}", file=sys.stderr)
+
+
+def doctor(
+    no_docker: bool = typer.Option(False, "--no-docker", help="Skip the Docker engine check."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Check Python, the store, git, the Docker engine and which LLM provider keys are set."""
+    from bmadgen import doctor as checks
+
+    report = checks.run(docker=not no_docker)
+    if as_json:
+        common.print_json(report)
+    else:
+        out = common.console()
+        out.print(f"bmadgen {report.bmadgen_version}, Python {report.python}, {report.platform}")
+        marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+        for check in report.checks:
+            out.print(f"{marks[check.status]} {check.name}: {check.detail}", markup=False)
+    if report.exit_code:
+        raise typer.Exit(int(report.exit_code))
