@@ -217,3 +217,71 @@ def m002_workflow(conn: sqlite3.Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m003_gates(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE gate_runs (
+            id TEXT PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            backend TEXT NOT NULL,
+            isolated INTEGER NOT NULL,
+            tier TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'running'
+                CHECK (status IN ('running', 'passed', 'failed', 'error')),
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            report_json TEXT
+        );
+        CREATE INDEX gate_runs_project ON gate_runs(project_id, started_at);
+        -- One row per gate (and slice) per run. `slice` is '' for app-wide gates. A result is
+        -- reused by a later run when its content hash matches (what the gate reads + config +
+        -- tools), and then copied into that run with cached = 1.
+        CREATE TABLE gate_results (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES gate_runs(id),
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            gate TEXT NOT NULL,
+            scope TEXT NOT NULL CHECK (scope IN ('app', 'slice')),
+            slice TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'error', 'not_run')),
+            score REAL,
+            threshold REAL NOT NULL,
+            required INTEGER NOT NULL,
+            duration_s REAL NOT NULL DEFAULT 0,
+            findings_json TEXT NOT NULL DEFAULT '[]',
+            detail TEXT NOT NULL DEFAULT '',
+            cached INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX gate_results_run ON gate_results(run_id);
+        CREATE INDEX gate_results_cache ON gate_results(project_id, gate, slice, content_hash);
+        CREATE TABLE gate_waivers (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            slice TEXT NOT NULL,
+            gate TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            who TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (project_id, slice, gate)
+        );
+        CREATE TABLE sandbox_usage (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            run_id TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            cpu_s REAL NOT NULL DEFAULT 0,
+            peak_memory_mb REAL NOT NULL DEFAULT 0,
+            wall_s REAL NOT NULL DEFAULT 0,
+            exec_count INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX sandbox_usage_project ON sandbox_usage(project_id, created_at);
+        """
+    )
