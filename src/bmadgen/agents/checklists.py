@@ -1,0 +1,311 @@
+"""Checklists scored PASS / PARTIAL / FAIL, with the checks code can do done by code.
+
+Checks read the artifacts on disk (the Markdown documents, the prototype, appspec.yaml, the
+task list), not the data the agent meant to write, so a hand edit that drops a requirement
+or an acceptance criterion shows up here. Items without a code check score REVIEW: the person
+approving the phase looks at them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from bmadgen.errors import BmadgenError
+from bmadgen.workflow.definitions import Checklist
+
+Status = Literal["PASS", "PARTIAL", "FAIL", "REVIEW"]
+_HEADING = re.compile(r"^(#{1,6}) (.+)$")
+_FR_ROW = re.compile(r"^\|\s*(FR\d+)\s*\|(.*)\|\s*([^|]*?)\s*\|\s*$")
+_NFR_ROW = re.compile(r"^\|\s*NFR\d+\s*\|")
+_EXTERNAL = re.compile(r"""(?:src|href|url)\s*[=(]\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|//)""", re.IGNORECASE)
+_LINK = re.compile(r"""href\s*=\s*["']([^"'#]+)["']""", re.IGNORECASE)
+
+
+class ItemResult(BaseModel):
+    id: str
+    text: str
+    status: Status
+    detail: str = ""
+
+
+class ChecklistResult(BaseModel):
+    checklist: str
+    score: Literal["PASS", "PARTIAL", "FAIL"]
+    items: list[ItemResult]
+
+    @property
+    def summary(self) -> str:
+        passed = sum(1 for i in self.items if i.status == "PASS")
+        checked = sum(1 for i in self.items if i.status != "REVIEW")
+        return f"{self.score} ({passed}/{checked} checks pass)"
+
+
+@dataclass
+class CheckContext:
+    folder: Path
+    documents: list[str]
+    feature_names: list[str]
+    story_refs: set[str] = field(default_factory=set)
+    outcome: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: int
+    total: int
+    detail: str = ""
+
+
+Check = Callable[[CheckContext], Verdict]
+CHECKS: dict[str, Check] = {}
+
+
+def check(fn: Check) -> Check:
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+def score(checklist: Checklist, context: CheckContext) -> ChecklistResult:
+    items = []
+    for item in checklist.items:
+        if item.check is None:
+            items.append(ItemResult(id=item.id, text=item.text, status="REVIEW"))
+            continue
+        verdict = CHECKS[item.check](context)
+        items.append(ItemResult(id=item.id, text=item.text, status=_status(verdict),
+                                detail=verdict.detail))
+    statuses = {i.status for i in items}
+    overall = "FAIL" if "FAIL" in statuses else "PARTIAL" if "PARTIAL" in statuses else "PASS"
+    return ChecklistResult(checklist=checklist.id, score=overall, items=items)
+
+
+def _status(verdict: Verdict) -> Status:
+    if verdict.total < 0:
+        return "REVIEW"
+    if verdict.passed >= verdict.total:
+        return "PASS"
+    return "PARTIAL" if verdict.passed > 0 else "FAIL"
+
+
+# ------------------------------------------------------------------ reading Markdown
+
+
+def sections(markdown: str) -> list[tuple[int, str, str]]:
+    """(level, title, body) for every heading, in order; code fences are not headings."""
+    out: list[tuple[int, str, list[str]]] = []
+    in_code = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        match = None if in_code else _HEADING.match(line)
+        if match:
+            out.append((len(match.group(1)), match.group(2).strip(), []))
+        elif out:
+            out[-1][2].append(line)
+    return [(level, title, "\n".join(body).strip()) for level, title, body in out]
+
+
+def _read(context: CheckContext, relpath: str) -> str:
+    path = context.folder / relpath
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _section_body(markdown: str, title: str) -> str:
+    return next((body for _, t, body in sections(markdown) if t == title), "")
+
+
+def _fr_rows(context: CheckContext) -> list[tuple[str, str]]:
+    body = _section_body(_read(context, "docs/prd.md"), "Functional Requirements")
+    return [(m.group(1), m.group(3)) for m in map(_FR_ROW.match, body.splitlines()) if m]
+
+
+# ------------------------------------------------------------------ checks
+
+
+@check
+def sections_filled(context: CheckContext) -> Verdict:
+    empty, total = [], 0
+    for relpath in (d for d in context.documents if d.endswith(".md")):
+        found = sections(_read(context, relpath))
+        if not found:
+            empty.append(f"{relpath} is missing or has no sections")
+            total += 1
+        for index, (level, title, body) in enumerate(found):
+            if level == 1:
+                continue
+            total += 1
+            has_children = index + 1 < len(found) and found[index + 1][0] > level
+            if not body and not has_children:
+                empty.append(f"{relpath}: '{title}' is empty")
+    return Verdict(total - len(empty), total, "; ".join(empty))
+
+
+@check
+def users_named(context: CheckContext) -> Verdict:
+    body = _section_body(_read(context, "docs/brief.md"), "Target Users")
+    users = [line for line in body.splitlines() if line.startswith("- ") and line[2:].strip()]
+    return Verdict(min(len(users), 1), 1, "" if users else "no users listed under Target Users")
+
+
+@check
+def fr_maps_to_feature(context: CheckContext) -> Verdict:
+    rows = _fr_rows(context)
+    if not rows:
+        return Verdict(0, 1, "the PRD lists no functional requirements (FR1, FR2 ...)")
+    unmapped = [fr for fr, feature in rows if feature not in context.feature_names]
+    detail = f"not mapped to a chosen feature: {', '.join(unmapped)}" if unmapped else ""
+    return Verdict(len(rows) - len(unmapped), len(rows), detail)
+
+
+@check
+def stories_have_acceptance(context: CheckContext) -> Verdict:
+    found = sections(_read(context, "docs/prd.md"))
+    epics: dict[str, bool] = {}
+    current = None
+    for level, title, body in found:
+        if title.startswith("Epic "):
+            current = title
+            epics.setdefault(current, False)
+        elif title.startswith("Story ") and current is not None:
+            criteria = body.split("Acceptance criteria:", 1)
+            if len(criteria) == 2 and re.search(r"^\d+\. \S", criteria[1], re.MULTILINE):
+                epics[current] = True
+    missing = [e for e, ok in epics.items() if not ok]
+    missing += [f"no epic for {n}" for n in context.feature_names[len(epics):]]
+    total = max(len(epics), len(context.feature_names))
+    return Verdict(total - len(missing), total,
+                   f"without a story with acceptance criteria: {', '.join(missing)}" if missing
+                   else "")
+
+
+@check
+def nfr_present(context: CheckContext) -> Verdict:
+    body = _section_body(_read(context, "docs/prd.md"), "Non-Functional Requirements")
+    count = sum(1 for line in body.splitlines() if _NFR_ROW.match(line))
+    return Verdict(min(count, 1), 1, "" if count else "no NFR rows")
+
+
+@check
+def screen_per_feature(context: CheckContext) -> Verdict:
+    missing = [n for n in context.feature_names
+               if not (context.folder / "prototype" / f"{n}.html").is_file()]
+    total = len(context.feature_names)
+    return Verdict(total - len(missing), total,
+                   f"no prototype page for: {', '.join(missing)}" if missing else "")
+
+
+def _prototype_files(context: CheckContext) -> list[Path]:
+    folder = context.folder / "prototype"
+    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+
+
+@check
+def prototype_offline(context: CheckContext) -> Verdict:
+    files = _prototype_files(context)
+    external = [p.name for p in files if _EXTERNAL.search(p.read_text(encoding="utf-8"))]
+    return Verdict(len(files) - len(external), max(len(files), 1),
+                   f"external URLs in: {', '.join(external)}" if external
+                   else "" if files else "no prototype files")
+
+
+@check
+def prototype_links(context: CheckContext) -> Verdict:
+    broken, total = [], 0
+    for path in (p for p in _prototype_files(context) if p.suffix == ".html"):
+        for target in _LINK.findall(path.read_text(encoding="utf-8")):
+            total += 1
+            if not (path.parent / target).is_file():
+                broken.append(f"{path.name} -> {target}")
+    return Verdict(total - len(broken), total, "broken: " + ", ".join(broken) if broken else "")
+
+
+def _raw_spec(context: CheckContext) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(_read(context, "appspec.yaml"))
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _raw_features(context: CheckContext) -> list[dict[str, Any]]:
+    features = _raw_spec(context).get("features")
+    return [f for f in features if isinstance(f, dict)] if isinstance(features, list) else []
+
+
+@check
+def appspec_valid(context: CheckContext) -> Verdict:
+    from bmadgen import appspec
+
+    try:
+        appspec.load(context.folder / "appspec.yaml")
+    except BmadgenError as exc:
+        return Verdict(0, 1, exc.one_line())
+    return Verdict(1, 1)
+
+
+@check
+def entities_have_fields(context: CheckContext) -> Verdict:
+    entities = [e for f in _raw_features(context) for e in (f.get("entities") or [])
+                if isinstance(e, dict)]
+    empty = [str(e.get("name")) for e in entities if not e.get("fields")]
+    return Verdict(len(entities) - len(empty), max(len(entities), 1),
+                   f"entities without fields: {', '.join(empty)}" if empty
+                   else "" if entities else "no entities")
+
+
+@check
+def endpoints_name_entity(context: CheckContext) -> Verdict:
+    bad, total = [], 0
+    for feature in _raw_features(context):
+        names = {e.get("name") for e in feature.get("entities") or [] if isinstance(e, dict)}
+        for endpoint in feature.get("endpoints") or []:
+            total += 1
+            if not isinstance(endpoint, dict) or endpoint.get("entity") not in names:
+                bad.append(f"{feature.get('name')}: {endpoint}")
+    return Verdict(total - len(bad), total, "; ".join(bad))
+
+
+@check
+def fr_covered(context: CheckContext) -> Verdict:
+    covered = {r for f in _raw_features(context) for r in f.get("requirements") or []}
+    frs = [fr for fr, _ in _fr_rows(context)]
+    missing = [fr for fr in frs if fr not in covered]
+    return Verdict(len(frs) - len(missing), max(len(frs), 1),
+                   f"not covered: {', '.join(missing)}" if missing else "")
+
+
+@check
+def story_task_per_feature(context: CheckContext) -> Verdict:
+    names = [str(f.get("name")) for f in _raw_features(context)]
+    missing = [n for n in names if f"slice:{n}" not in context.story_refs]
+    return Verdict(len(names) - len(missing), max(len(names), 1),
+                   f"no story task for: {', '.join(missing)}" if missing else "")
+
+
+def _step_verdict(context: CheckContext, step: str) -> Verdict:
+    outcome = context.outcome.get(step) or {}
+    status = outcome.get("status", "not_available")
+    detail = outcome.get("detail", "")
+    if status == "done":
+        return Verdict(1, 1, detail)
+    if status == "not_available":
+        return Verdict(0, -1, detail)  # nothing to prove yet: the person reviews it
+    return Verdict(0, 1, detail)
+
+
+@check
+def generation_done(context: CheckContext) -> Verdict:
+    return _step_verdict(context, "generation")
+
+
+@check
+def gates_passed(context: CheckContext) -> Verdict:
+    return _step_verdict(context, "gates")

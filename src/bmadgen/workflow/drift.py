@@ -1,0 +1,84 @@
+"""Drift: an approved document that changed on disk since its approval.
+
+The approved phase goes back to awaiting approval (so the hand edit is reviewed and committed
+by `phase approve`), and every later phase that had output is marked stale with the reason:
+which file changed, after which phase's approval.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from bmadgen.store import Store
+from bmadgen.workflow import state
+from bmadgen.workflow.definitions import Phase, Workflow
+
+
+class DriftFinding(BaseModel):
+    phase: str
+    changed: list[str]
+    stale: list[str]
+    reason: str
+
+
+def expand(folder: Path, produces: list[str]) -> list[str]:
+    """The files a phase produces: folders (ending in '/') expand to the files inside them."""
+    out: list[str] = []
+    for relpath in produces:
+        if relpath.endswith("/"):
+            base = folder / relpath
+            if base.is_dir():
+                out += sorted(p.relative_to(folder).as_posix() for p in base.rglob("*")
+                              if p.is_file())
+        else:
+            out.append(relpath)
+    return out
+
+
+def file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def hashes(folder: Path, phase: Phase) -> dict[str, str]:
+    out = {}
+    for relpath in expand(folder, phase.produces):
+        digest = file_hash(folder / relpath)
+        if digest is not None:
+            out[relpath] = digest
+    return out
+
+
+def changed_files(folder: Path, phase: Phase, recorded: dict[str, str]) -> list[str]:
+    current = hashes(folder, phase)
+    names = sorted(set(current) | set(recorded))
+    return [n for n in names if current.get(n) != recorded.get(n)]
+
+
+def describe(folder: Path, changed: list[str]) -> str:
+    parts = [f"{n} was deleted" if not (folder / n).exists() else f"{n} changed" for n in changed]
+    return ", ".join(parts)
+
+
+def detect(store: Store, project_id: int, folder: Path, flow: Workflow) -> list[DriftFinding]:
+    findings = []
+    for st in state.all_states(store, project_id):
+        if st.status != "approved":
+            continue
+        phase = flow.phase(st.phase)
+        changed = changed_files(folder, phase, st.approved_hashes)
+        if not changed:
+            continue
+        what = describe(folder, changed)
+        state.update(store, project_id, phase.id, status="awaiting_approval",
+                     stale_reason=f"{what} by hand after approval; approve it to commit the edit")
+        later = [p.id for p in flow.phases[flow.index(phase.id) + 1:]]
+        reason = f"{what} after {phase.id} was approved"
+        stale = state.mark_stale(store, project_id, later, reason)
+        findings.append(DriftFinding(phase=phase.id, changed=changed, stale=stale, reason=reason))
+    return findings

@@ -1,0 +1,155 @@
+"""What the answers and the project type imply, derived deterministically.
+
+The plan is pure: the same project name, type and answers give the same plan, so the offline
+provider, the prototype and the app spec built from it are byte-identical run after run.
+Requirement ids are assigned here (FR1.. in feature then story order) so every document
+agrees on them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel
+
+from bmadgen.appspec import AppSpec, EndpointSpec, EntitySpec, EventSpec, FeatureSpec, StackSpec
+from bmadgen.workflow.answers import Answers
+from bmadgen.workflow.definitions import ProjectType, Story
+
+CRUD = (
+    ("GET", "", "list"),
+    ("POST", "", "create"),
+    ("GET", "/{id}", "read"),
+    ("PUT", "/{id}", "update"),
+    ("DELETE", "/{id}", "delete"),
+)
+
+
+class PlannedStory(BaseModel):
+    fr_id: str
+    story: Story
+
+    @property
+    def title(self) -> str:
+        return self.story.title
+
+
+class PlannedFeature(BaseModel):
+    name: str
+    title: str
+    description: str
+    entities: list[EntitySpec]
+    events: list[EventSpec]
+    stories: list[PlannedStory]
+    dropped_refs: list[str] = []
+
+    @property
+    def requirement_ids(self) -> list[str]:
+        return [s.fr_id for s in self.stories]
+
+    def endpoints(self) -> list[EndpointSpec]:
+        out = []
+        for entity in self.entities:
+            base = "/" + plural(entity.name)
+            for method, suffix, action in CRUD:
+                out.append(EndpointSpec(method=method, path=base + suffix, entity=entity.name,
+                                        action=action, summary=f"{action} {entity.name}"))
+        return out
+
+
+class Plan(BaseModel):
+    project_name: str
+    project_type: ProjectType
+    answers: Answers
+
+    def answer(self, phase: str, key: str, default: Any = None) -> Any:
+        return self.answers.get(phase, {}).get(key, default)
+
+    @property
+    def title(self) -> str:
+        return self.project_name.replace("_", " ").replace("-", " ").title()
+
+    @property
+    def slug(self) -> str:
+        """The app spec name: the project name as a lowercase identifier."""
+        slug = "".join(c if c.isalnum() else "_" for c in self.project_name.lower()).strip("_")
+        if not slug or not slug[0].isalpha():
+            slug = "app_" + slug
+        return slug[:40]
+
+    @property
+    def feature_names(self) -> list[str]:
+        chosen = self.answer("requirements", "features")
+        available = [f.name for f in self.project_type.features]
+        if not chosen:
+            return available
+        return [name for name in available if name in chosen]
+
+    @cached_property
+    def features(self) -> list[PlannedFeature]:
+        names = self.feature_names
+        kept_entities = {e.name for f in self.project_type.features if f.name in names
+                         for e in f.entities}
+        out: list[PlannedFeature] = []
+        counter = 0
+        for feature in self.project_type.features:
+            if feature.name not in names:
+                continue
+            stories = []
+            for story in feature.stories:
+                counter += 1
+                stories.append(PlannedStory(fr_id=f"FR{counter}", story=story))
+            entities, dropped = [], []
+            for entity in feature.entities:
+                # A reference to an entity of a slice that was not chosen is left out, so the
+                # spec stays valid whatever subset of slices a person picks.
+                fields = [f for f in entity.fields if f.type != "ref" or f.ref in kept_entities]
+                dropped += [f"{entity.name}.{f.name}" for f in entity.fields if f not in fields]
+                entities.append(entity.model_copy(update={"fields": fields}))
+            events = [e.model_copy(update={"consumers": [c for c in e.consumers if c in names]})
+                      for e in feature.events]
+            out.append(PlannedFeature(name=feature.name, title=feature.title,
+                                      description=feature.description, entities=entities,
+                                      events=events, stories=stories, dropped_refs=dropped))
+        return out
+
+    @property
+    def functional_requirements(self) -> list[tuple[str, str, str]]:
+        """(FR id, requirement, feature name)"""
+        return [(s.fr_id, s.story.requirement, f.name) for f in self.features for s in f.stories]
+
+    @property
+    def non_functional_requirements(self) -> list[tuple[str, str]]:
+        items = list(self.project_type.non_functional)
+        items += self.answer("requirements", "non_functional", []) or []
+        return [(f"NFR{i}", text) for i, text in enumerate(items, start=1)]
+
+    @property
+    def flags(self) -> dict[str, bool]:
+        return {
+            "has_events": any(f.events for f in self.features),
+            "has_auth": self.answer("architecture", "auth", "none") != "none",
+        }
+
+    def appspec(self) -> AppSpec:
+        features = [
+            FeatureSpec(name=f.name, title=f.title, description=f.description,
+                        requirements=f.requirement_ids, entities=f.entities,
+                        endpoints=f.endpoints(), events=f.events)
+            for f in self.features
+        ]
+        return AppSpec(name=self.slug, title=self.title,
+                       description=self.answer("vision", "summary", ""),
+                       stack=self.appspec_stack(), features=features)
+
+    def appspec_stack(self) -> StackSpec:
+        return StackSpec(name=self.answer("architecture", "stack", self.project_type.stacks[0]))
+
+
+def plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
