@@ -44,12 +44,12 @@ accessibility contrast keyboard focus screen reader theme dark light font color 
 grid flex responsive breakpoint animation performance bundle lazy chunk prefetch seo
 analytics event funnel conversion retention churn onboarding signup invite team member
 workspace tenant billing plan subscription trial upgrade downgrade quota rate throttle
-""".split()
+""".split()  # noqa: SIM905 - a block of words reads better than a list literal
 GLUE_WORDS = """
 the a an and or but with without for from to into on in at by of after before when while
 because so that this it we they should must can will may not never always only also then
 use add remove change fix keep move split merge check make sure need want avoid prefer
-""".split()
+""".split()  # noqa: SIM905 - a block of words reads better than a list literal
 VOCABULARY = DOMAIN_WORDS + GLUE_WORDS
 IMPORTANCE = ["critical", "high", "medium", "low"]
 IMPORTANCE_WEIGHTS = [0.05, 0.2, 0.5, 0.25]

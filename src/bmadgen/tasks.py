@@ -152,13 +152,14 @@ def update(
     if description is not None:
         changes["description"] = clean_text(description, "description", max_len=MAX_DESCRIPTION,
                                              required=False)
+    # Resolving comes first, so `--unblock --blocker NEW` replaces the old blockers with NEW.
     notes: list[tuple[str, str]] = []
+    if resolve_blockers:
+        notes.append(("resolved", "blockers resolved"))
     if note is not None:
         notes.append(("note", clean_text(note, "note", max_len=MAX_NOTE)))
     if blocker is not None:
         notes.append(("blocker", clean_text(blocker, "blocker", max_len=MAX_NOTE)))
-    if resolve_blockers:
-        notes.append(("resolved", "blockers resolved"))
     if not changes and not notes:
         raise InvalidInput(
             "nothing to update", hint="pass --progress, --note, --blocker or --priority"
