@@ -1,0 +1,181 @@
+"""CLI face of generation: `generate` and `slice list|add|regen|rm|diff`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bmadgen.cli import common
+from bmadgen.cli.common import JSON_OPTION
+
+slice_app = typer.Typer(
+    help="Feature slices of the generated app: list, add, regenerate (merging your edits), "
+    "remove, and diff against the pristine generated version.",
+    no_args_is_help=True,
+)
+
+DIR_OPTION = typer.Option(
+    None,
+    "--dir",
+    "-C",
+    help="The project folder (holding appspec.yaml). Default: the current project's folder, "
+    "else the working directory.",
+)
+FIELD_OPTION = typer.Option(
+    None,
+    "--field",
+    "-f",
+    help="name:type, repeatable. Types: str text int float bool date datetime enum=a|b "
+    "ref=entity; a trailing ? makes it optional. Default: name:str, description:text?",
+)
+DRY_RUN_OPTION = typer.Option(False, "--dry-run", help="Print the file plan; write nothing.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
+    app.add_typer(slice_app, name="slice")
+
+
+def _project_dir(explicit: Path | None) -> Path:
+    """--dir, else the folder of the project marker above cwd, else the current project's
+    folder, else the working directory."""
+    if explicit is not None:
+        return explicit
+    from bmadgen import projects
+
+    marker = projects.find_marker(Path.cwd())
+    if marker is not None:
+        return marker.parent.parent
+    if (Path.cwd() / "appspec.yaml").is_file():
+        return Path.cwd()
+    from bmadgen.errors import BmadgenError
+
+    try:
+        with common.open_store() as store:
+            project = common.current_project(store, None)
+    except BmadgenError:
+        return Path.cwd()
+    return Path(project.path) if project.path else Path.cwd()
+
+
+ACTION_STYLE = {
+    "create": "green",
+    "update": "cyan",
+    "merged": "cyan",
+    "conflict": "bold red",
+    "delete": "red",
+    "kept": "yellow",
+    "unchanged": "dim",
+}
+
+
+def _print_result(result, as_json: bool, *, show_unchanged: bool = False) -> None:
+    if as_json:
+        common.print_json(result)
+        return
+    from rich.markup import escape
+
+    out = common.console()
+    for change in result.changes:
+        if change.action == "unchanged" and not show_unchanged:
+            continue
+        style = ACTION_STYLE.get(change.action, "")
+        out.print(f"[{style}]{change.action:>9}[/] {escape(change.path)}")
+    out.print(escape(result.summary))
+
+
+def generate(
+    project_dir: Path | None = DIR_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Generate the whole app from appspec.yaml (one git commit; --dry-run prints the plan)."""
+    from bmadgen.generate.service import generate_app
+
+    result = generate_app(_project_dir(project_dir), dry_run=dry_run)
+    _print_result(result, as_json, show_unchanged=dry_run)
+
+
+@slice_app.command("list")
+def slice_list(project_dir: Path | None = DIR_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """List the slices: entities, routes, and files you changed since generation."""
+    from bmadgen.generate.service import list_slices
+
+    slices = list_slices(_project_dir(project_dir))
+    if as_json:
+        common.print_json(slices)
+        return
+    from rich.table import Table
+
+    table = Table("slice", "title", "entities", "routes", "generated", "changed by you")
+    for info in slices:
+        table.add_row(info.name, info.title, ", ".join(info.entities), ", ".join(info.routes),
+                      "yes" if info.generated else "no", str(len(info.modified)))
+    common.console().print(table)
+
+
+@slice_app.command("add")
+def slice_add(
+    name: str = typer.Argument(..., help="The slice (feature) name: a lowercase identifier."),
+    entity: str | None = typer.Option(None, "--entity", help="Its entity. Default: NAME, singular."),
+    field: list[str] | None = FIELD_OPTION,
+    title: str = typer.Option("", "--title", help="A human title for the slice."),
+    project_dir: Path | None = DIR_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Add a slice to the app spec and generate it (one git commit)."""
+    from bmadgen.generate.service import add_slice
+
+    result = add_slice(_project_dir(project_dir), name, entity=entity, fields=field or None,
+                       title=title, dry_run=dry_run)
+    _print_result(result, as_json)
+
+
+@slice_app.command("regen")
+def slice_regen(
+    name: str = typer.Argument(..., help="The slice to regenerate."),
+    project_dir: Path | None = DIR_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Regenerate one slice: your edits are merged in; a clash is a reported conflict (exit 5)."""
+    from bmadgen.generate.service import regen_slice
+
+    result = regen_slice(_project_dir(project_dir), name, dry_run=dry_run)
+    _print_result(result, as_json)
+
+
+@slice_app.command("rm")
+def slice_rm(
+    name: str = typer.Argument(..., help="The slice to remove."),
+    force: bool = typer.Option(False, "--force", help="Also delete files you changed or added."),
+    project_dir: Path | None = DIR_OPTION,
+    dry_run: bool = DRY_RUN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Remove a slice from the app spec and the tree (one git commit)."""
+    from bmadgen.generate.service import remove_slice
+
+    result = remove_slice(_project_dir(project_dir), name, force=force, dry_run=dry_run)
+    _print_result(result, as_json)
+
+
+@slice_app.command("diff")
+def slice_diff(
+    name: str = typer.Argument(..., help="The slice to compare."),
+    project_dir: Path | None = DIR_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show what you changed in a slice against the pristine generated version."""
+    from bmadgen.generate.service import diff_slice
+
+    result = diff_slice(_project_dir(project_dir), name)
+    if as_json:
+        common.print_json(result)
+        return
+    if not result.files:
+        print(f"slice {name}: no changes against the generated version")
+        return
+    print(result.diff, end="")

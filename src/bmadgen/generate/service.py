@@ -1,0 +1,421 @@
+"""The generation API the faces call: generate the app, and list/add/regen/rm/diff slices.
+
+Every writing call renders in memory first, refuses with every problem listed before touching
+the tree, merges three ways against the pristine output kept in the manifest, applies the
+result atomically and leaves exactly one git commit (none when a conflict is left to resolve:
+then it raises `Conflict` naming the files, whose markers show both sides).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bmadgen import appspec
+from bmadgen.appspec import AppSpec
+from bmadgen.errors import Conflict, InvalidInput, NotFound
+from bmadgen.generate import context, manifest, plan, writer
+from bmadgen.generate.models import (
+    WRITING_ACTIONS,
+    FileChange,
+    GenerationResult,
+    SliceDiff,
+    SliceInfo,
+)
+from bmadgen.generate.stack import RenderedFile, Renderer, load_stack
+from bmadgen.validation import identifier
+
+SKELETON = ""
+FIELD_TYPES = ("str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref")
+
+
+@dataclass
+class _Rendered:
+    stack: str
+    files: dict[str, dict[str, str]]  # owner -> path -> content
+    slice_roots: dict[str, str]
+
+
+def _load_spec(project: Path) -> AppSpec:
+    return appspec.load(project / appspec.SPEC_FILENAME)
+
+
+def _render(spec: AppSpec, owners: list[str], templates_root: Path | None) -> _Rendered:
+    """Render the skeleton ('' in owners) and the named slices; every problem, or nothing."""
+    problems = context.stack_problems(spec)
+    stack = load_stack(spec.stack.name, templates_root)
+    renderer = Renderer(stack)
+    app = context.app_context(spec)
+    features = {f["name"]: f for f in app["features"]}
+    files: dict[str, dict[str, str]] = {}
+    rendered: list[RenderedFile] = []
+    if SKELETON in owners:
+        rendered += renderer.skeleton(app)
+    for owner in owners:
+        if owner != SKELETON:
+            rendered += renderer.feature(app, features[owner])
+    problems += renderer.problems
+    for item in rendered:
+        files.setdefault(item.owner, {})[item.path] = item.content
+    if problems:
+        raise InvalidInput(
+            f"cannot generate: {len(problems)} problem{'s' * (len(problems) != 1)}",
+            details=problems,
+        )
+    roots = {f: stack.slice_root.format(name=f) for f in features}
+    return _Rendered(stack.name, files, roots)
+
+
+def _slice_folder_files(project: Path, root: str) -> list[str]:
+    folder = project / root
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(
+        p.relative_to(project).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
+def _run(
+    project: Path,
+    *,
+    rendered: _Rendered,
+    owners: list[str],
+    removed: list[str],
+    message: str,
+    dry_run: bool,
+    extra_writes: dict[str, str] | None = None,
+    force_delete: dict[str, list[str]] | None = None,
+) -> GenerationResult:
+    """Plan every file of `owners` (rendered) and `removed` (no longer generated), then apply."""
+    extra_writes = extra_writes or {}
+    planned: list[plan.PlannedFile] = []
+    new_manifests: dict[str, str | None] = {}
+    for owner in sorted(set(owners) | set(removed)):
+        base = manifest.load_owner(project, owner) or {}
+        new = rendered.files.get(owner, {}) if owner in owners else {}
+        for path in sorted(set(base) | set(new)):
+            planned.append(
+                plan.plan_file(
+                    path, owner, new.get(path), base.get(path), plan.read_current(project, path)
+                )
+            )
+        new_manifests[manifest.manifest_path(owner)] = (
+            manifest.dump(rendered.stack, new) if owner in owners else None
+        )
+    deletes = [p.path for p in planned if p.action == "delete"]
+    for owner, paths in (force_delete or {}).items():
+        for path in paths:
+            if path not in deletes:
+                deletes.append(path)
+                planned = [p for p in planned if p.path != path]
+                planned.append(plan.PlannedFile(path, owner, "delete", None))
+
+    touched = [p.path for p in planned] + list(extra_writes) + list(new_manifests)
+    problems = plan.unsafe_paths(project, touched)
+    if problems:
+        raise InvalidInput("cannot write the project", details=problems)
+    merging = [p.path for p in planned if p.action in ("merged", "conflict", "kept")]
+    leftovers = plan.unresolved_conflicts(project, merging)
+    if leftovers:
+        raise Conflict(
+            "resolve the conflict markers from the last run first",
+            details=leftovers,
+            hint="edit the files, remove the <<<<<<< ======= >>>>>>> markers and commit",
+        )
+
+    conflicted = sorted(p.path for p in planned if p.action == "conflict")
+    result = GenerationResult(
+        project_dir=str(project),
+        dry_run=dry_run,
+        stack=rendered.stack,
+        slices=sorted(o for o in owners if o != SKELETON),
+        changes=[FileChange(path=p.path, action=p.action, slice=p.owner) for p in planned],
+        written=sorted(p.path for p in planned if p.action in WRITING_ACTIONS),
+        unchanged=sorted(p.path for p in planned if p.action == "unchanged"),
+        conflicted=conflicted,
+        deleted=sorted(deletes),
+        kept=sorted(p.path for p in planned if p.action == "kept"),
+    )
+    if dry_run:
+        result.summary = _summary(result)
+        return result
+
+    transaction = writer.Transaction(project, message, commit=not conflicted)
+    for item in planned:
+        if item.content is not None:
+            transaction.writes[item.path] = item.content
+    transaction.writes.update(extra_writes)
+    for path, content in new_manifests.items():
+        if content is None:
+            transaction.deletes.append(path)
+        elif plan.read_current(project, path) != content:
+            transaction.writes[path] = content
+    transaction.deletes += deletes
+    if transaction.writes or transaction.deletes:
+        result.commit = transaction.apply()
+    result.summary = _summary(result)
+    if conflicted:
+        raise Conflict(
+            f"{len(conflicted)} file{'s' * (len(conflicted) != 1)} changed by you and by the "
+            "templates in the same lines; both sides are in the file between conflict markers",
+            details=conflicted,
+            hint="resolve the markers, then commit (git commit -am 'resolve generation conflicts')",
+        )
+    return result
+
+
+def _summary(result: GenerationResult) -> str:
+    parts = [f"{len(result.written)} written", f"{len(result.unchanged)} unchanged"]
+    for label, paths in (("deleted", result.deleted), ("kept as you left them", result.kept),
+                         ("in conflict", result.conflicted)):
+        if paths:
+            parts.append(f"{len(paths)} {label}")
+    what = f"{len(result.slices)} slice{'s' * (len(result.slices) != 1)}"
+    verb = "would render" if result.dry_run else "rendered"
+    commit = f", commit {result.commit[:8]}" if result.commit else ""
+    return f"{verb} {what} ({result.stack}): {', '.join(parts)}{commit}"
+
+
+def _prepare(project_dir: Path) -> Path:
+    project = Path(project_dir)
+    if not project.is_dir():
+        raise NotFound(f"no project folder at {project}")
+    from bmadgen import vcs
+
+    vcs.open_repo(project, create=True)
+    writer.recover(project)
+    return project
+
+
+def generate_app(
+    project_dir: Path, *, dry_run: bool = False, templates_root: Path | None = None
+) -> GenerationResult:
+    """Generate (or regenerate) the whole app from `<project_dir>/appspec.yaml`."""
+    project = Path(project_dir) if dry_run else _prepare(project_dir)
+    if dry_run and not project.is_dir():
+        raise NotFound(f"no project folder at {project}")
+    spec = _load_spec(project)
+    owners = [SKELETON] + [f.name for f in spec.features]
+    rendered = _render(spec, owners, templates_root)
+    removed = [s for s in manifest.generated_slices(project) if s not in owners]
+    return _run(
+        project,
+        rendered=rendered,
+        owners=owners,
+        removed=removed,
+        message=f"bmadgen: generate {spec.name} ({len(spec.features)} slices, {rendered.stack})",
+        dry_run=dry_run,
+    )
+
+
+def regen_slice(
+    project_dir: Path, name: str, *, dry_run: bool = False, templates_root: Path | None = None
+) -> GenerationResult:
+    """Regenerate one slice, merging the user's edits; nothing outside the slice changes."""
+    project = Path(project_dir) if dry_run else _prepare(project_dir)
+    spec = _load_spec(project)
+    spec.feature(name)  # NotFound when it is not in the app spec
+    rendered = _render(spec, [name], templates_root)
+    return _run(
+        project,
+        rendered=rendered,
+        owners=[name],
+        removed=[],
+        message=f"bmadgen: regenerate slice {name}",
+        dry_run=dry_run,
+    )
+
+
+def parse_field(text: str) -> dict[str, object]:
+    """`name:type`, `name:type?` (optional), `status:enum=a|b`, `owner_id:ref=user`."""
+    name, sep, kind = text.partition(":")
+    if not sep or not name or not kind:
+        raise InvalidInput(f"field {text!r} must look like name:type (types: {', '.join(FIELD_TYPES)})")
+    optional = kind.endswith("?")
+    kind = kind.rstrip("?")
+    kind, _, argument = kind.partition("=")
+    field: dict[str, object] = {"name": name, "type": kind}
+    if optional:
+        field["optional"] = True
+    if kind == "enum":
+        field["values"] = [v for v in argument.split("|") if v]
+    elif kind == "ref":
+        field["ref"] = argument
+    elif argument:
+        raise InvalidInput(f"field {text!r}: only enum and ref fields take '=...'")
+    return field
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies") and len(name) > 3:
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss") and len(name) > 1:
+        return name[:-1]
+    return name
+
+
+def _validate_new_slice_name(project: Path, spec: AppSpec, name: str) -> None:
+    problems = []
+    try:
+        identifier(name, "slice name", max_len=context.MAX_NAME_LENGTH)
+    except InvalidInput as exc:
+        problems.append(exc.message)
+    else:
+        if name in appspec.RESERVED_SLICE_NAMES:
+            problems.append(f"slice name {name!r} is reserved")
+        if any(f.name == name for f in spec.features):
+            problems.append(f"slice {name!r} already exists in the app spec")
+        folder = project / "app" / "features" / name
+        if folder.exists() or folder.is_symlink():
+            problems.append(f"app/features/{name} already exists in the project")
+    if problems:
+        raise InvalidInput(f"cannot add slice {name!r}", details=problems)
+
+
+def add_slice(
+    project_dir: Path,
+    name: str,
+    *,
+    entity: str | None = None,
+    fields: list[str] | None = None,
+    title: str = "",
+    dry_run: bool = False,
+    templates_root: Path | None = None,
+) -> GenerationResult:
+    """Add a feature to the app spec and generate its slice (and the skeleton that lists it)."""
+    project = Path(project_dir) if dry_run else _prepare(project_dir)
+    spec = _load_spec(project)
+    _validate_new_slice_name(project, spec, name)
+    field_specs = [parse_field(f) for f in fields] if fields else [
+        {"name": "name", "type": "str", "max_length": 200},
+        {"name": "description", "type": "text", "optional": True},
+    ]
+    data = spec.model_dump(mode="json")
+    data["features"].append(
+        {
+            "name": name,
+            "title": title,
+            "entities": [{"name": entity or _singular(name), "fields": field_specs}],
+        }
+    )
+    new_spec = appspec.parse(data, "app spec with the new slice")
+    owners = [SKELETON, name]
+    rendered = _render(new_spec, owners, templates_root)
+    return _run(
+        project,
+        rendered=rendered,
+        owners=owners,
+        removed=[],
+        message=f"bmadgen: add slice {name}",
+        dry_run=dry_run,
+        extra_writes={appspec.SPEC_FILENAME: appspec.dump(new_spec)},
+    )
+
+
+def remove_slice(
+    project_dir: Path,
+    name: str,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    templates_root: Path | None = None,
+) -> GenerationResult:
+    """Remove a slice from the app spec and the tree. Refuses to drop the user's edits or files
+    unless `force`."""
+    project = Path(project_dir) if dry_run else _prepare(project_dir)
+    spec = _load_spec(project)
+    spec.feature(name)
+    new_spec = spec.model_copy(update={"features": [f for f in spec.features if f.name != name]})
+    if not new_spec.features:
+        raise InvalidInput(f"cannot remove {name!r}: an app needs at least one slice")
+    new_spec = appspec.parse(new_spec.model_dump(mode="json"), "app spec without the slice")
+    rendered = _render(new_spec, [SKELETON], templates_root)
+    root = load_stack(spec.stack.name, templates_root).slice_root.format(name=name)
+    base = manifest.load_owner(project, name) or {}
+    on_disk = _slice_folder_files(project, root)
+    yours = sorted(
+        path for path in on_disk if path not in base or plan.read_current(project, path) != base[path]
+    )
+    if yours and not force:
+        raise Conflict(
+            f"slice {name!r} holds {len(yours)} file{'s' * (len(yours) != 1)} you changed or added",
+            details=yours,
+            hint="see them with `bmadgen slice diff`, then run again with --force to delete them",
+        )
+    return _run(
+        project,
+        rendered=rendered,
+        owners=[SKELETON],
+        removed=[name],
+        message=f"bmadgen: remove slice {name}",
+        dry_run=dry_run,
+        extra_writes={appspec.SPEC_FILENAME: appspec.dump(new_spec)},
+        force_delete={name: on_disk} if force else None,
+    )
+
+
+def diff_slice(project_dir: Path, name: str, *, templates_root: Path | None = None) -> SliceDiff:
+    """What the user changed in a slice against its pristine generated version."""
+    project = Path(project_dir)
+    spec = _load_spec(project)
+    base = manifest.load_owner(project, name)
+    if base is None:
+        spec.feature(name)
+        raise NotFound(f"slice {name!r} has not been generated yet", hint="run bmadgen generate")
+    stack_name = spec.stack.name
+    root = load_stack(stack_name, templates_root).slice_root.format(name=name)
+    paths = sorted(set(base) | set(_slice_folder_files(project, root)))
+    chunks: list[str] = []
+    changed: list[str] = []
+    for path in paths:
+        before = base.get(path)
+        after = plan.read_current(project, path)
+        if before == after:
+            continue
+        changed.append(path)
+        chunks.extend(
+            difflib.unified_diff(
+                (before or "").splitlines(keepends=True),
+                (after or "").splitlines(keepends=True),
+                fromfile=f"generated/{path}" if before is not None else "/dev/null",
+                tofile=path if after is not None else "/dev/null",
+            )
+        )
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
+    return SliceDiff(name=name, files=changed, diff=text)
+
+
+def list_slices(project_dir: Path) -> list[SliceInfo]:
+    """The app spec's slices with their generation state, plus slices only the tree still has."""
+    project = Path(project_dir)
+    spec = _load_spec(project)
+    out = []
+    names = [f.name for f in spec.features]
+    for feature in spec.features:
+        base = manifest.load_owner(project, feature.name)
+        modified = sorted(
+            path for path, content in (base or {}).items()
+            if plan.read_current(project, path) != content
+        )
+        out.append(
+            SliceInfo(
+                name=feature.name,
+                title=feature.title or context.pascal(feature.name),
+                entities=[e.name for e in feature.entities],
+                routes=[context.collection_path(feature, e) for e in feature.entities],
+                generated=base is not None,
+                files=len(base or {}),
+                modified=modified,
+            )
+        )
+    for orphan in manifest.generated_slices(project):
+        if orphan not in names:
+            base = manifest.load_owner(project, orphan) or {}
+            out.append(
+                SliceInfo(name=orphan, title="(not in the app spec)", entities=[], routes=[],
+                          generated=True, files=len(base), modified=[])
+            )
+    return out

@@ -1,0 +1,142 @@
+"""Atomic application of a set of file writes and deletions to the project tree.
+
+1. Stage every new content into `.bmadgen/tmp/<run>/` (inside the project, so renames stay on
+   one file system), each file flushed to disk.
+2. Write the journal `.bmadgen/generation-journal.json` (itself written to a temporary name and
+   renamed: this rename is the commit point).
+3. Rename each staged file over its target, delete what goes, commit to git, drop the journal.
+
+Interrupted before step 2, the tree is untouched and the staging folder is garbage. Interrupted
+after it, the journal says what is left to do and `recover()` (run first by every generation
+command) rolls the run forward. Each file is replaced by one rename, so no file is ever half
+written. BMADGEN_TEST_KILL_AFTER_FILES=N makes the process SIGKILL itself after N staged or
+renamed files (tests use it to interrupt a run at every point).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bmadgen import vcs
+
+STATE_DIR = ".bmadgen"
+STAGING_DIR = f"{STATE_DIR}/tmp"
+JOURNAL = f"{STATE_DIR}/generation-journal.json"
+KILL_ENV = "BMADGEN_TEST_KILL_AFTER_FILES"
+
+
+class _KillSwitch:
+    """Test hook: die like a power cut after N file operations."""
+
+    def __init__(self) -> None:
+        raw = os.environ.get(KILL_ENV, "")
+        self.remaining = int(raw) if raw.isdigit() else None
+
+    def tick(self) -> None:
+        if self.remaining is None:
+            return
+        self.remaining -= 1
+        if self.remaining <= 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@dataclass
+class Transaction:
+    project: Path
+    message: str
+    commit: bool = True  # False when conflicts are written: the user resolves, then commits
+    writes: dict[str, str] = field(default_factory=dict)
+    deletes: list[str] = field(default_factory=list)
+
+    def apply(self) -> str | None:
+        """Stage, journal, apply; returns the new commit's sha (None if no commit)."""
+        kill = _KillSwitch()
+        run_id = uuid.uuid4().hex[:12]
+        staging = self.project / STAGING_DIR / run_id
+        moves = []
+        for index, (relpath, content) in enumerate(sorted(self.writes.items())):
+            staged = staging / str(index)
+            _write_durably(staged, content.encode("utf-8", errors="surrogateescape"))
+            moves.append([staged.relative_to(self.project).as_posix(), relpath])
+            kill.tick()
+        journal = {
+            "message": self.message,
+            "commit": self.commit,
+            "moves": moves,
+            "deletes": sorted(self.deletes),
+            "staging": staging.relative_to(self.project).as_posix(),
+        }
+        journal_path = self.project / JOURNAL
+        pending = journal_path.with_name(journal_path.name + f".{run_id}")
+        _write_durably(pending, json.dumps(journal, indent=1).encode())
+        os.replace(pending, journal_path)  # the commit point
+        return _roll_forward(self.project, journal, kill)
+
+
+def _prune_empty_parents(project: Path, relpath: str) -> None:
+    parent = (project / relpath).parent
+    while parent != project and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def _roll_forward(project: Path, journal: dict, kill: _KillSwitch | None = None) -> str | None:
+    for staged, target in journal["moves"]:
+        source = project / staged
+        if source.exists():
+            destination = project / target
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, destination)
+            if kill is not None:
+                kill.tick()
+    for relpath in journal["deletes"]:
+        path = project / relpath
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+        _prune_empty_parents(project, relpath)
+    shutil.rmtree(project / journal["staging"], ignore_errors=True)
+    sha = None
+    if journal["commit"]:
+        paths = sorted({target for _, target in journal["moves"]} | set(journal["deletes"]))
+        sha = vcs.commit(project, journal["message"], paths)
+    (project / JOURNAL).unlink(missing_ok=True)
+    return sha
+
+
+def recover(project: Path) -> bool:
+    """Finish a run that was interrupted after its commit point; drop unjournaled staging.
+
+    Returns True when a run was rolled forward.
+    """
+    journal_path = project / JOURNAL
+    rolled = False
+    if journal_path.is_file():
+        try:
+            journal = json.loads(journal_path.read_text(encoding="utf-8"))
+        except ValueError:
+            journal = None
+        if journal is not None:
+            _roll_forward(project, journal)
+            rolled = True
+        else:  # a torn journal cannot happen (it is renamed into place), but never loop on one
+            journal_path.unlink()
+    staging = project / STAGING_DIR
+    if staging.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
+    for leftover in (project / STATE_DIR).glob("generation-journal.json.*"):
+        leftover.unlink(missing_ok=True)
+    return rolled

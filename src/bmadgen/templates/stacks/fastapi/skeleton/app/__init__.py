@@ -1,0 +1,1 @@
+"""The application: shared infrastructure in app.shared, one vertical slice per feature."""

@@ -1,0 +1,1 @@
+"""Infrastructure every slice may use: settings, database, errors, pagination, pages."""

@@ -1,0 +1,1 @@
+"""Tests of the application as a whole and of its shared infrastructure."""
