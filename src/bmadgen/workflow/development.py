@@ -81,10 +81,20 @@ def _unavailable(exc: ModuleNotFoundError, modules: tuple[str, ...]) -> bool:
 
 
 def _summary(result: Any) -> str:
+    """A line about a step's result, read duck-typed so the seam does not depend on the shape
+    of the generation and gate models."""
     for attribute in ("summary", "message"):
         value = getattr(result, attribute, None)
         if isinstance(value, str) and value:
             return value
+    results = getattr(result, "results", None)
+    if isinstance(results, list):
+        failed = [getattr(r, "label", getattr(r, "gate", "?")) for r in results
+                  if getattr(r, "status", "passed") not in ("passed", "not_run")
+                  and getattr(r, "required", True) and not getattr(r, "waived_by", None)]
+        verdict = "passed" if getattr(result, "passed", not failed) else "failed"
+        return f"{verdict}: {len(results) - len(failed)}/{len(results)} gate results pass" + (
+            f"; failing: {', '.join(failed[:10])}" if failed else "")
     return type(result).__name__ if result is not None else "ok"
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from bmadgen import handoff, memory, projects, tasks, vcs
 from bmadgen.agents import checklists
 from bmadgen.agents.checklists import ChecklistResult
-from bmadgen.errors import Conflict, InvalidInput, NotFound
+from bmadgen.errors import Conflict, GatesFailed, InvalidInput, NotFound
 from bmadgen.models import Project
 from bmadgen.store import Store
 from bmadgen.validation import identifier
@@ -35,6 +35,7 @@ from bmadgen.workflow.plan import Plan
 from bmadgen.workflow.state import PhaseState, PhaseStatus
 
 ANSWERS_RELPATH = ".bmadgen/answers.yaml"
+GATES_ITEM = "gates"  # the development checklist item that the QA step's gates prove
 
 
 class Asker(Protocol):
@@ -414,6 +415,11 @@ def approve_phase(store: Store, project: Project, phase_id: str | None = None) -
     result = _score(store, project, phase, plan, folder, st.outcome)
     if result.score == "FAIL":
         failed = [f"{i.id}: {i.detail or i.text}" for i in result.items if i.status == "FAIL"]
+        if any(i.id == GATES_ITEM and i.status == "FAIL" for i in result.items):
+            raise GatesFailed(f"the {phase.id} phase cannot be approved: required quality gates "
+                              "failed", details=failed,
+                              hint="`bmadgen gates` shows them; fix or waive, then run the "
+                                   f"phase again: bmadgen phase run {phase.id}")
         raise Conflict(f"the {phase.id} checklist fails", details=failed,
                        hint=f"fix the documents or run the phase again: bmadgen phase run "
                             f"{phase.id} --force")

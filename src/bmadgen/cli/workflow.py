@@ -1,0 +1,356 @@
+"""CLI face of the workflow: `new`, `phase ...`, `doc ...`, `answers ...`.
+
+Thin: each command parses its options, calls one function of bmadgen.workflow.service, and
+renders the result (rich for people, `--json` for scripts). Services are imported inside the
+commands so `bmadgen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bmadgen.cli import common
+from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
+
+phase_app = typer.Typer(help="Run, approve and roll back the five phases of a project.",
+                        no_args_is_help=True)
+doc_app = typer.Typer(help="List, show, and read the git history and diffs of the documents.",
+                      no_args_is_help=True)
+answers_app = typer.Typer(help="Answers files for unattended runs, and a project's answers.",
+                          no_args_is_help=True)
+
+PHASES_HELP = "vision, requirements, prototype, architecture or development"
+ANSWERS_OPTION = typer.Option(None, "--answers",
+                              help="Answers file (YAML); see `bmadgen answers sample`.")
+DIR_OPTION = typer.Option(None, "--dir", help="Project folder (default: ./NAME); must be new or "
+                                              "empty.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("new")(new)
+    app.add_typer(phase_app, name="phase")
+    app.add_typer(doc_app, name="doc")
+    app.add_typer(answers_app, name="answers")
+
+
+class TerminalAsker:
+    """Asks elicitation questions at the terminal; each answer is saved as it is given."""
+
+    def __init__(self, *, to_stderr: bool = False):
+        self.to_stderr = to_stderr
+        self.current_phase = ""
+
+    def ask(self, phase: str, question: Any, expected: str, default: str | None) -> str:
+        if phase != self.current_phase:
+            self.current_phase = phase
+            typer.echo(f"\n{phase}: a few questions (lists: separate items with ';')",
+                       err=self.to_stderr)
+        text = f"{question.prompt} [{expected}]"
+        return str(typer.prompt(text, default=default, err=self.to_stderr))
+
+    def tell(self, message: str) -> None:
+        typer.echo(f"  not accepted: {message}", err=True)
+
+
+def _print_result(result: Any, *, review_items: bool = True) -> None:
+    """One line per phase step; the checklist items that did not pass below it."""
+    if result.status == "approved":
+        typer.echo(f"{result.phase:13} approved  commit {(result.commit_sha or '')[:8]}")
+        return
+    score = result.checklist.summary if result.checklist is not None else ""
+    documents = ", ".join(result.documents) if result.documents else ""
+    typer.echo(f"{result.phase:13} {result.status:9} {score} {documents}".rstrip())
+    if result.status == "in_progress":
+        typer.echo(f"{'':13} {result.message}")
+    if result.checklist is not None:
+        for item in result.checklist.items:
+            if item.status == "PASS" or (item.status == "REVIEW" and not review_items):
+                continue
+            detail = f" ({item.detail})" if item.detail else ""
+            typer.echo(f"{'':13} {item.status:7} {item.text}{detail}")
+    if result.outcome is not None:
+        typer.echo(f"{'':13} dev: {result.outcome.generation.status} - "
+                   f"{result.outcome.generation.detail}")
+        typer.echo(f"{'':13} qa:  {result.outcome.gates.status} - {result.outcome.gates.detail}")
+
+
+def _print_unattended(result: Any) -> None:
+    _print_result(result, review_items=False)
+
+
+def _confirm_approval(result: Any) -> bool:
+    return bool(typer.confirm(f"Approve {result.phase}?", default=True))
+
+
+def new(
+    name: str = typer.Argument(..., help="Project name: lowercase letters, digits and '_'."),
+    type: str = typer.Option(..., "--type", "-t",
+                             help="ecommerce, saas, marketplace, blog or portfolio."),
+    directory: Path | None = DIR_OPTION,
+    answers: Path | None = ANSWERS_OPTION,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Approve every phase without asking."),
+    until: str | None = typer.Option(None, "--until", help=f"Stop after this phase: "
+                                                              f"{PHASES_HELP}."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create a project folder and walk it through the five phases.
+
+    With --answers and --yes it runs unattended and offline: brief, PRD, front-end spec,
+    prototype, architecture and app spec, each phase committed to the folder's git repository.
+    Without them it asks each question and each approval in the terminal; quitting keeps the
+    answers given so far (`bmadgen phase run` resumes at the same question).
+    """
+    from bmadgen.workflow import service
+
+    folder = directory if directory is not None else Path.cwd() / name
+    with common.open_store() as store:
+        project = service.new_project(store, name, type, folder, answers)
+        if not as_json:
+            typer.echo(f"created {project.name} ({project.type}) in {project.path}")
+        results = service.run_through(
+            store, project, asker=TerminalAsker(to_stderr=as_json),
+            approve=(lambda _result: True) if yes else _confirm_approval,
+            until=until,
+            on_result=None if as_json else (_print_unattended if yes else _print_result),
+        )
+        summary = service.status(store, project)
+    if as_json:
+        common.print_json({"project": project, "results": results, "status": summary})
+        return
+    _print_where(summary)
+
+
+def _print_where(summary: Any) -> None:
+    folder = Path(summary.folder)
+    typer.echo(f"\nproject folder: {folder}")
+    for phase in summary.phases:
+        if phase.status == "pending":
+            continue
+        for relpath in phase.documents:
+            where = folder / relpath.rstrip("/")
+            if relpath.endswith("/"):
+                where = where / "index.html"
+            typer.echo(f"  {phase.phase:13} {phase.status:18} {where}")
+    typer.echo(f"next: {summary.next_action}")
+
+
+# ------------------------------------------------------------------ phase
+
+
+def _status_table(summary: Any) -> None:
+    from rich.table import Table
+
+    table = Table("phase", "agent", "status", "checklist", "note")
+    for p in summary.phases:
+        note = p.stale_reason or (f"paused at {p.elicit_position}" if p.elicit_position else "")
+        table.add_row(p.phase, p.agent_title, p.status, p.checklist or "", note)
+    out = common.console()
+    out.print(table)
+    out.print(f"next: {summary.next_action}", markup=False)
+
+
+@phase_app.command("status")
+def phase_status(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Each phase's status, checklist score and why it is stale (drift is checked first)."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        summary = service.status(store, common.current_project(store, project))
+    if as_json:
+        common.print_json(summary)
+        return
+    for finding in summary.drift:
+        common.err_console().print(f"drift: {finding.reason}; stale: "
+                                   f"{', '.join(finding.stale) or 'none'}", markup=False)
+    _status_table(summary)
+
+
+@phase_app.command("run")
+def phase_run(
+    phase: str | None = typer.Argument(None, help=f"{PHASES_HELP} (default: the next one)."),
+    answers: Path | None = ANSWERS_OPTION,
+    reask: bool = typer.Option(False, "--reask", help="Ask this phase's questions again."),
+    force: bool = typer.Option(False, "--force",
+                               help="Replace documents that were edited by hand."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Approve the phase after it runs."),
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run a phase: ask what is missing, write its documents, score its checklist."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        results = [service.run_phase(store, proj, phase, answers_path=answers,
+                                     asker=TerminalAsker(to_stderr=as_json), reask=reask,
+                                     force=force)]
+        if yes:
+            results.append(service.approve_phase(store, proj, results[0].phase))
+    if as_json:
+        common.print_json(results if yes else results[0])
+        return
+    for result in results:
+        _print_result(result)
+
+
+@phase_app.command("approve")
+def phase_approve(
+    phase: str | None = typer.Argument(None, help="Default: the phase awaiting approval."),
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Approve a phase awaiting approval: commit its documents, write its handoff."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        result = service.approve_phase(store, common.current_project(store, project), phase)
+    if as_json:
+        common.print_json(result)
+    else:
+        _print_result(result)
+
+
+@phase_app.command("rollback")
+def phase_rollback(
+    phase: str = typer.Argument(..., help=PHASES_HELP),
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Reopen a phase; every later phase with output becomes stale."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        result = service.rollback_phase(store, common.current_project(store, project), phase)
+    if as_json:
+        common.print_json(result)
+    else:
+        _print_result(result)
+
+
+# ------------------------------------------------------------------ doc
+
+
+@doc_app.command("list")
+def doc_list(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """The project's documents, the phase that writes each, and whether it changed."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        docs = service.list_documents(store, common.current_project(store, project))
+    if as_json:
+        common.print_json(docs)
+        return
+    from rich.table import Table
+
+    table = Table("name", "path", "phase", "phase status", "edited since approval")
+    for d in docs:
+        table.add_row(d.name, d.path if d.exists else f"{d.path} (missing)", d.phase,
+                      d.phase_status, "yes" if d.changed_since_approval else "")
+    common.console().print(table)
+
+
+@doc_app.command("show")
+def doc_show(
+    name: str = typer.Argument(..., help="brief, prd, front-end-spec, architecture, appspec, "
+                                         "stories, or a path."),
+    rev: str | None = typer.Option(None, "--rev", help="A git revision (default: the file "
+                                                          "as it is now)."),
+    project: str | None = PROJECT_OPTION,
+) -> None:
+    """Print a document (at a git revision with --rev)."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        text = service.show_document(common.current_project(store, project), name, rev)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@doc_app.command("history")
+def doc_history(
+    name: str = typer.Argument(..., help="Document name or path."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500),
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The git commits that changed a document, newest first."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        commits = service.document_history(common.current_project(store, project), name, limit)
+    if as_json:
+        common.print_json(commits)
+        return
+    from rich.table import Table
+
+    table = Table("commit", "date", "message")
+    for c in commits:
+        table.add_row(c.short, common.format_time(c.timestamp), c.message.splitlines()[0])
+    common.console().print(table)
+
+
+@doc_app.command("diff")
+def doc_diff(
+    name: str = typer.Argument(..., help="Document name or path."),
+    rev_a: str | None = typer.Argument(None, help="From this revision (default: the last "
+                                                     "commit)."),
+    rev_b: str | None = typer.Argument(None, help="To this revision (default: the file now)."),
+    project: str | None = PROJECT_OPTION,
+) -> None:
+    """A unified diff of a document between revisions, or against the file as it is now."""
+    from bmadgen.workflow import service
+
+    with common.open_store() as store:
+        text = service.document_diff(common.current_project(store, project), name, rev_a, rev_b)
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# ------------------------------------------------------------------ answers
+
+
+@answers_app.command("sample")
+def answers_sample(
+    type: str = typer.Option(..., "--type", "-t",
+                             help="ecommerce, saas, marketplace, blog or portfolio."),
+) -> None:
+    """Print a complete answers file for a project type, to edit and pass to --answers."""
+    from bmadgen.workflow import answers, definitions
+
+    sys.stdout.write(answers.sample(definitions.project_type(type)))
+
+
+@answers_app.command("show")
+def answers_show(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Print the answers a project has so far (as an answers file)."""
+    from bmadgen.workflow import answers
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        given = answers.stored(store, proj.id)
+    if as_json:
+        common.print_json(given)
+    else:
+        sys.stdout.write(answers.dump(given))
+
+
+@answers_app.command("set")
+def answers_set(
+    key: str = typer.Argument(..., help="phase.key, e.g. requirements.features"),
+    value: str = typer.Argument(..., help="The answer; separate list items with ';'."),
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change one answer; run (or roll back and run) its phase to use it."""
+    from bmadgen.workflow import answers, definitions
+
+    with common.open_store() as store:
+        proj = common.current_project(store, project)
+        stored = answers.set_one(store, proj.id, definitions.project_type(proj.type), key, value)
+    if as_json:
+        common.print_json({"key": key, "value": stored})
+    else:
+        print(f"{key} = {stored}")
