@@ -1,0 +1,503 @@
+"""The Docker sandbox: one hardened, warm container per project and run; each gate an exec.
+
+Hardening: no network, read-only root, tmpfs scratch owned by the unprivileged sandbox user,
+all capabilities dropped, no-new-privileges, CPU / memory (swap included) / pids limits from the
+tier, labels on everything so that containers left by a crashed run are found and removed.
+
+Docker's exec has no timeout, so each command runs under `timeout -k` inside and a watchdog
+outside kills the whole container if the exec still has not returned after the grace period.
+The app goes in, and reports come out, as tar streams through exec (put/get_archive cannot see
+a tmpfs mount), and whatever comes out is extracted by `safetar`, which trusts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bmadgen.errors import EnvironmentUnavailable, NotFound
+from bmadgen.sandbox.base import (
+    APP_DIR,
+    HOME_DIR,
+    OUT_DIR,
+    ExecResult,
+    Sandbox,
+    SandboxInfo,
+    SandboxUsage,
+    app_tarball,
+)
+from bmadgen.sandbox.safetar import safe_extract
+from bmadgen.sandbox.tiers import Tier
+
+DEFAULT_IMAGE = "bmadgen/gates:latest"
+SANDBOX_USER = "10001:10001"
+LABEL = "bmadgen.sandbox"
+KILL_GRACE_S = 2  # SIGTERM first, SIGKILL this long after (timeout -k)
+WATCHDOG_SLACK_S = 5  # beyond timeout + grace, the exec is stuck: kill the container
+MAX_OUTPUT = 2_000_000  # characters of stdout/stderr kept per exec
+ORPHAN_MAX_AGE_S = 24 * 3600  # a sandbox owned by another host is reaped after this long
+EXEC_ENV = {
+    "HOME": HOME_DIR,
+    "XDG_CACHE_HOME": f"{HOME_DIR}/.cache",
+    "TMPDIR": "/tmp",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONHASHSEED": "0",
+    "PIP_RETRIES": "0",
+    "PIP_DEFAULT_TIMEOUT": "3",
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+}
+# Read after a failed exec only: the kernel's counters say whether a limit was hit.
+_COUNTERS_CMD = (
+    "cat /sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events "
+    "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null; true"
+)
+
+
+def image_name() -> str:
+    return os.environ.get("BMADGEN_GATE_IMAGE", DEFAULT_IMAGE)
+
+
+def connect() -> Any:
+    """A docker client for `DOCKER_HOST` (unix, tcp or ssh://), or EnvironmentUnavailable."""
+    import docker
+    from docker.errors import DockerException
+
+    host = os.environ.get("DOCKER_HOST", "")
+    try:
+        client = docker.from_env(timeout=60, use_ssh_client=host.startswith("ssh://"))
+        client.ping()
+    except (DockerException, OSError) as exc:
+        where = host or "the default socket"
+        raise EnvironmentUnavailable(
+            f"no Docker engine answers at {where}",
+            hint="start the engine (e.g. `sudo dockerd &`), point DOCKER_HOST at one, "
+            "or run with --sandbox local (not isolated)",
+        ) from exc
+    return client
+
+
+def require_image(client: Any, name: str) -> Any:
+    from docker.errors import ImageNotFound
+
+    try:
+        return client.images.get(name)
+    except ImageNotFound:
+        raise EnvironmentUnavailable(
+            f"the gate image {name} is not on the Docker engine",
+            hint="build it with `bmadgen sandbox image build` (bmadgen never pulls implicitly)",
+        ) from None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _counters(text: str) -> dict[str, int]:
+    """`max 3`, `oom_kill 1` ... from the cgroup files (v1 and v2 spell them alike)."""
+    found: dict[str, int] = {}
+    for key, value in re.findall(r"^(max|oom_kill)\s+(\d+)$", text, re.MULTILINE):
+        found[key] = found.get(key, 0) + int(value)
+    return found
+
+
+class DockerSandbox(Sandbox):
+    backend = "docker"
+    isolated = True
+
+    def __init__(
+        self,
+        app_dir: Path,
+        *,
+        project: str,
+        tier: Tier,
+        run_id: str | None = None,
+        image: str | None = None,
+        client: Any = None,
+        idle_pause_s: float | None = None,
+    ):
+        self.client = client or connect()
+        self.api = self.client.api
+        self.app_dir = Path(app_dir)
+        self.project = project
+        self.tier = tier
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.image = image or image_name()
+        self.idle_pause_s = tier.idle_pause_s if idle_pause_s is None else idle_pause_s
+        self._lock = threading.RLock()
+        self._idle_timer: threading.Timer | None = None
+        self._started = time.monotonic()
+        self._exec_count = 0
+        self._cpu_ns_before_restarts = 0
+        self._peak_memory = 0.0
+        self._watchdog_fired = False
+        self.container_id = ""
+        require_image(self.client, self.image)
+        reap_orphans(self.client)
+        self._start()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _labels(self) -> dict[str, str]:
+        return {
+            LABEL: "1",
+            "bmadgen.project": self.project,
+            "bmadgen.run": self.run_id,
+            "bmadgen.tier": self.tier.name,
+            "bmadgen.owner_pid": str(os.getpid()),
+            "bmadgen.owner_host": socket.gethostname(),
+            "bmadgen.created": str(int(time.time())),
+        }
+
+    def _start(self) -> None:
+        from docker.errors import APIError
+
+        engine_cpus = int(self.client.info().get("NCPU") or 1)
+        scratch = (
+            f"rw,nosuid,nodev,size={self.tier.scratch_mb}m,uid=10001,gid=10001,mode=0700"
+        )
+        try:
+            container = self.client.containers.create(
+                self.image,
+                command=["sleep", "infinity"],
+                name=f"bmadgen-{self.run_id}-{uuid.uuid4().hex[:4]}",
+                labels=self._labels(),
+                user=SANDBOX_USER,
+                working_dir="/scratch",
+                network_mode="none",
+                read_only=True,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                init=True,  # docker-init reaps zombies, so dead processes free their pids
+                nano_cpus=int(min(self.tier.cpus, engine_cpus) * 1e9),
+                mem_limit=f"{self.tier.memory_mb}m",
+                memswap_limit=f"{self.tier.memory_mb}m",  # no swap beyond the memory limit
+                pids_limit=self.tier.pids,
+                tmpfs={
+                    "/scratch": scratch,
+                    "/tmp": "rw,nosuid,nodev,size=256m,mode=1777",
+                },
+                environment=EXEC_ENV,
+                detach=True,
+            )
+            container.start()
+        except APIError as exc:
+            raise EnvironmentUnavailable(f"could not start a sandbox container: {exc}") from exc
+        self.container_id = container.id
+        self.container = container
+        self._load_app()
+        self._counters = self._read_counters()
+
+    def _load_app(self) -> None:
+        data = app_tarball(self.app_dir)
+        result = self._raw_exec(
+            ["sh", "-c", f"mkdir -p {APP_DIR} {OUT_DIR} {HOME_DIR} && tar -x -C {APP_DIR} -f -"],
+            stdin=data,
+        )
+        if result[0] != 0:
+            raise EnvironmentUnavailable(
+                f"could not copy the app into the sandbox: {result[2].strip()[:300]}"
+            )
+
+    def _restart(self) -> None:
+        """Throw the container away and start a fresh one with the app (after a stuck exec)."""
+        self._cpu_ns_before_restarts += self._cpu_ns()
+        self._remove()
+        self._start()
+
+    def _remove(self) -> None:
+        from docker.errors import APIError
+        from docker.errors import NotFound as DockerNotFound
+
+        try:
+            self.api.remove_container(self.container_id, force=True)
+        except DockerNotFound:
+            pass
+        except APIError:
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            self._cancel_idle()
+            if self.container_id:
+                self._sample_memory()
+                self._final_usage = self.usage()
+                self._remove()
+                self.container_id = ""
+
+    # ------------------------------------------------------------------ pause / resume
+
+    def _cancel_idle(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    def _arm_idle(self) -> None:
+        self._cancel_idle()
+        if self.idle_pause_s > 0:
+            self._idle_timer = threading.Timer(self.idle_pause_s, self.pause)
+            self._idle_timer.daemon = True
+            self._idle_timer.start()
+
+    def status(self) -> str:
+        try:
+            return str(self.api.inspect_container(self.container_id)["State"]["Status"])
+        except Exception:  # noqa: BLE001 - a vanished container is simply "removed"
+            return "removed"
+
+    def pause(self) -> None:
+        with self._lock:
+            if self.container_id and self.status() == "running":
+                self.api.pause(self.container_id)
+
+    def resume(self) -> None:
+        with self._lock:
+            if self.container_id and self.status() == "paused":
+                self.api.unpause(self.container_id)
+
+    # ------------------------------------------------------------------ exec
+
+    def _raw_exec(
+        self, cmd: list[str], *, stdin: bytes | None = None, workdir: str = "/scratch"
+    ) -> tuple[int | None, bytes, str]:
+        """Run `cmd` to completion (no timeout): exit code, raw stdout, stderr text."""
+        exec_id = self.api.exec_create(
+            self.container_id, cmd, stdin=stdin is not None, user=SANDBOX_USER,
+            workdir=workdir, environment=EXEC_ENV,
+        )["Id"]
+        if stdin is None:
+            out, err = self.api.exec_start(exec_id, demux=True)
+        else:
+            out, err = self._exec_with_stdin(exec_id, stdin)
+        code = self.api.exec_inspect(exec_id).get("ExitCode")
+        return code, out or b"", (err or b"").decode("utf-8", "replace")
+
+    def _exec_with_stdin(self, exec_id: str, data: bytes) -> tuple[bytes, bytes]:
+        from docker.utils.socket import consume_socket_output, demux_adaptor, frames_iter
+
+        sock = self.api.exec_start(exec_id, socket=True)
+        raw = getattr(sock, "_sock", sock)
+        raw.sendall(data)
+        raw.shutdown(socket.SHUT_WR)
+        frames = frames_iter(sock, tty=False)
+        out, err = consume_socket_output(
+            (demux_adaptor(*frame) for frame in frames), demux=True
+        )
+        sock.close()
+        return out or b"", err or b""
+
+    def _read_counters(self) -> dict[str, int]:
+        try:
+            code, out, _ = self._raw_exec(["sh", "-c", _COUNTERS_CMD])
+        except Exception:  # noqa: BLE001 - counters are a diagnosis aid, never fatal
+            return {}
+        return _counters(out.decode("utf-8", "replace")) if code == 0 else {}
+
+    def _leftover_processes(self) -> int:
+        """Processes beyond docker-init and its `sleep infinity` (an exec that outlived us)."""
+        try:
+            top = self.api.top(self.container_id)
+        except Exception:  # noqa: BLE001 - a container we cannot inspect is restarted anyway
+            return 1
+        return max(0, len(top.get("Processes") or []) - 2)
+
+    def _watchdog(self) -> None:
+        self._watchdog_fired = True
+        try:
+            self.api.kill(self.container_id)
+        except Exception:  # noqa: BLE001, S110 - already gone is what we wanted
+            pass
+
+    def exec(self, command: str, *, timeout_s: float, workdir: str = APP_DIR) -> ExecResult:
+        with self._lock:
+            self._cancel_idle()
+            if self.status() == "paused":
+                self.api.unpause(self.container_id)
+            if self.status() != "running":
+                self._restart()
+            self._exec_count += 1
+            wrapped = ["timeout", "-k", str(KILL_GRACE_S), f"{timeout_s:g}", "sh", "-c", command]
+            self._watchdog_fired = False
+            watchdog = threading.Timer(timeout_s + KILL_GRACE_S + WATCHDOG_SLACK_S, self._watchdog)
+            watchdog.daemon = True
+            started = time.monotonic()
+            watchdog.start()
+            try:
+                code, out, err = self._raw_exec(wrapped, workdir=workdir)
+            except Exception as exc:  # noqa: BLE001 - the engine dropped the exec stream
+                code, out, err = None, b"", f"the sandbox exec failed: {exc}"
+            finally:
+                watchdog.cancel()
+            duration = time.monotonic() - started
+            result = ExecResult(
+                command=command,
+                exit_code=code,
+                stdout=out.decode("utf-8", "replace")[-MAX_OUTPUT:],
+                stderr=err[-MAX_OUTPUT:],
+                duration_s=round(duration, 3),
+            )
+            self._classify(result, timeout_s)
+            self._arm_idle()
+            return result
+
+    def _classify(self, result: ExecResult, timeout_s: float) -> None:
+        """Name what ended a failed exec: timeout, out of memory, the pids limit, or the engine."""
+        if self._watchdog_fired:
+            result.outcome = "timeout"
+            result.detail = (
+                f"the exec did not return {timeout_s:g}s + {KILL_GRACE_S + WATCHDOG_SLACK_S}s "
+                "after its timeout; the watchdog killed the sandbox"
+            )
+            self._restart()
+            return
+        if result.exit_code == 0:
+            return
+        if result.exit_code is None:
+            result.outcome = "sandbox error"
+            result.detail = result.stderr[:300]
+            self._restart()
+            return
+        timed_out = result.exit_code == 124 or (
+            result.exit_code == 137 and result.duration_s >= timeout_s
+        )
+        counters = self._read_counters()
+        hit_pids = counters.get("max", 0) > self._counters.get("max", 0)
+        hit_memory = counters.get("oom_kill", 0) > self._counters.get("oom_kill", 0)
+        if counters:
+            self._counters = counters
+        if hit_memory or (result.exit_code == 137 and not timed_out):
+            result.outcome = "out of memory"
+            result.detail = (
+                f"exit {result.exit_code}, OOMKilled: the memory limit "
+                f"({self.tier.memory_mb} MB, swap included) was reached"
+            )
+        elif hit_pids:
+            result.outcome = "resource limit"
+            result.detail = (
+                f"the pids limit ({self.tier.pids}) was reached"
+                + (f"; ended by the {timeout_s:g}s timeout" if timed_out else "")
+            )
+        elif timed_out:
+            result.outcome = "timeout"
+            result.detail = f"killed at the {timeout_s:g}s timeout"
+        if timed_out or result.outcome != "ok":
+            self._sample_memory()
+            if self._leftover_processes():
+                self._restart()
+
+    # ------------------------------------------------------------------ files out
+
+    def fetch(self, path: str, dest: Path) -> Path:
+        with self._lock:
+            code, data, err = self._raw_exec(["tar", "-c", "-C", path, "."])
+        if code != 0:
+            raise NotFound(f"nothing to copy out of the sandbox at {path}: {err.strip()[:200]}")
+        dest.mkdir(parents=True, exist_ok=True)
+        safe_extract(data, dest)
+        return dest
+
+    # ------------------------------------------------------------------ usage
+
+    def _stats(self) -> dict[str, Any]:
+        try:
+            return dict(self.api.stats(self.container_id, stream=False, one_shot=True))
+        except Exception:  # noqa: BLE001 - usage is best effort
+            return {}
+
+    def _cpu_ns(self) -> int:
+        stats = self._stats()
+        return int(((stats.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage", 0))
+
+    def _sample_memory(self) -> None:
+        memory = self._stats().get("memory_stats") or {}
+        peak = memory.get("max_usage") or memory.get("usage") or 0
+        self._peak_memory = max(self._peak_memory, peak / 1e6)
+
+    def usage(self) -> SandboxUsage:
+        final = getattr(self, "_final_usage", None)
+        if final is not None and not self.container_id:
+            return final
+        cpu_ns = self._cpu_ns_before_restarts + (self._cpu_ns() if self.container_id else 0)
+        return SandboxUsage(
+            cpu_s=round(cpu_ns / 1e9, 3),
+            peak_memory_mb=round(self._peak_memory, 1),
+            wall_s=round(time.monotonic() - self._started, 3),
+            exec_count=self._exec_count,
+        )
+
+
+# ---------------------------------------------------------------------- engine-wide helpers
+
+
+def info_of(container: Any) -> SandboxInfo:
+    labels = container.labels or {}
+    pid = labels.get("bmadgen.owner_pid", "")
+    created = labels.get("bmadgen.created", "")
+    return SandboxInfo(
+        id=container.short_id,
+        name=container.name,
+        backend="docker",
+        project=labels.get("bmadgen.project", ""),
+        run_id=labels.get("bmadgen.run", ""),
+        status=container.status,
+        created=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(created)))
+        if created.isdigit() else "",
+        owner_pid=int(pid) if pid.isdigit() else None,
+        image=(container.attrs.get("Config") or {}).get("Image", ""),
+    )
+
+
+def list_sandboxes(client: Any, project: str | None = None) -> list[Any]:
+    filters = {"label": [f"{LABEL}=1"] + ([f"bmadgen.project={project}"] if project else [])}
+    return list(client.containers.list(all=True, filters=filters))
+
+
+def describe(client: Any, project: str | None = None) -> list[SandboxInfo]:
+    return [info_of(c) for c in list_sandboxes(client, project)]
+
+
+def is_orphan(container: Any, *, now: float | None = None) -> bool:
+    """Left behind by a run that no longer exists (its owner process died, or it is old)."""
+    labels = container.labels or {}
+    created = labels.get("bmadgen.created", "0")
+    age = (now or time.time()) - (int(created) if created.isdigit() else 0)
+    if labels.get("bmadgen.owner_host") != socket.gethostname():
+        return age > ORPHAN_MAX_AGE_S
+    pid = labels.get("bmadgen.owner_pid", "")
+    return not pid.isdigit() or not _pid_alive(int(pid))
+
+
+def reap_orphans(client: Any) -> list[str]:
+    """Remove labelled containers whose owning bmadgen process is gone; return their names."""
+    from docker.errors import APIError
+    from docker.errors import NotFound as DockerNotFound
+
+    removed = []
+    for container in list_sandboxes(client):
+        if is_orphan(container):
+            try:
+                container.remove(force=True)
+                removed.append(container.name)
+            except (DockerNotFound, APIError):
+                continue
+    return removed
+
+
+def find(client: Any, ref: str) -> Any:
+    """A bmadgen sandbox by container id (prefix), name, or run id."""
+    for container in list_sandboxes(client):
+        labels = container.labels or {}
+        if ref in (container.name, labels.get("bmadgen.run")) or container.id.startswith(ref):
+            return container
+    raise NotFound(f"no bmadgen sandbox {ref!r}", hint="`bmadgen sandbox list` shows them")
