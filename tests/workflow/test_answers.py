@@ -47,8 +47,8 @@ def test_wrong_type_names_key_and_line():
     text = _sample_with("  users:\n  - Shoppers buying books\n  - Store staff managing stock and orders",
                         "  users: Shoppers")
     problems = _problems(text)
-    assert problems == [f"vision.users (line {_line_of(text, 'users: Shoppers')}): expected a "
-                        "list of text, got text"]
+    assert problems == [(f"vision.users (line {_line_of(text, 'users: Shoppers')}): expected a "
+                        "list of text, got text")]
 
 
 def test_missing_key_names_key_and_its_phase_line():
@@ -62,8 +62,8 @@ def test_missing_key_names_key_and_its_phase_line():
 def test_extra_key_names_key_and_line():
     text = _sample_with("  stack: fastapi", "  stack: fastapi\n  colour_scheme: dark")
     problems = _problems(text)
-    assert problems == [f"architecture.colour_scheme (line {_line_of(text, 'colour_scheme')}): "
-                        "unknown key; expected one of: stack, auth"]
+    assert problems == [(f"architecture.colour_scheme (line {_line_of(text, 'colour_scheme')}): "
+                        "unknown key; expected one of: stack, auth")]
 
 
 def test_unknown_phase_and_bad_choice_are_all_reported_at_once():

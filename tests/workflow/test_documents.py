@@ -1,0 +1,206 @@
+"""What the offline provider writes: user text as data, a prototype that works offline, and
+checklists whose code checks notice what is missing."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import pytest
+
+from bmadgen.agents import checklists, provider
+from bmadgen.errors import EnvironmentUnavailable
+from bmadgen.workflow import answers, definitions, service
+from tests.workflow.conftest import run_until
+
+INJECTION = "Sell {{ 7*7 }} books {% include '/etc/passwd' %} <script>alert(1)</script>"
+
+
+def test_template_syntax_in_answers_appears_literally(store, tmp_path, ecommerce_answers):
+    text = ecommerce_answers.read_text().replace(
+        "An online shop for a small independent bookshop.", f'"{INJECTION}"')
+    path = tmp_path / "answers.yaml"
+    path.write_text(text)
+    project = service.new_project(store, "shop", "ecommerce", tmp_path / "shop", path)
+    run_until(store, project, "architecture")
+    folder = Path(project.path)
+    brief = (folder / "docs" / "brief.md").read_text()
+    assert INJECTION in brief
+    assert "49" not in brief
+    index = (folder / "prototype" / "index.html").read_text()
+    assert "Sell {{ 7*7 }} books {% include &#x27;/etc/passwd&#x27; %} &lt;script&gt;" in index
+    assert "<script>" not in index
+    assert (folder / "appspec.yaml").read_text().count("{{ 7*7 }}") == 1
+
+
+def test_prototype_is_offline_and_every_link_works(store, shop):
+    run_until(store, shop, "prototype")
+    folder = Path(shop.path) / "prototype"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["cart.html", "catalog.html", "customers.html", "index.html", "orders.html",
+                     "style.css"]
+    for page in folder.glob("*.html"):
+        html = page.read_text()
+        assert "http://" not in html and "https://" not in html
+        assert '<a href="index.html"' in html
+    assert 'name="price"' in (folder / "catalog.html").read_text()
+
+
+def _check_context(folder: Path, phase: str, features: list[str]) -> checklists.CheckContext:
+    from bmadgen.workflow import drift
+
+    produces = definitions.workflow().phase(phase).produces
+    return checklists.CheckContext(folder=folder, documents=drift.expand(folder, produces),
+                                   feature_names=features)
+
+
+def test_checklists_read_the_documents_on_disk(store, shop):
+    run_until(store, shop, "architecture")
+    folder = Path(shop.path)
+    features = ["catalog", "cart", "orders", "customers"]
+    requirements = definitions.checklist("requirements")
+    assert checklists.score(requirements, _check_context(folder, "requirements", features)).score == "PASS"
+
+    prd = folder / "docs" / "prd.md"
+    prd.write_text(prd.read_text().replace("| FR3 | Shoppers can add products to a cart, change "
+                                           "quantities and remove items | cart |",
+                                           "| FR3 | Shoppers can add products | |")
+                   .replace("Acceptance criteria:\n\n1. Quantity must be between 1 and 99\n"
+                            "2. The cart shows each item with its quantity", "Later."))
+    result = checklists.score(requirements, _check_context(folder, "requirements", features))
+    items = {i.id: i for i in result.items}
+    assert result.score == "PARTIAL"
+    assert items["fr-feature"].status == "PARTIAL" and "FR3" in items["fr-feature"].detail
+    assert items["story-acceptance"].status == "PARTIAL"
+    assert "Epic 2: Cart" in items["story-acceptance"].detail
+    assert items["testable"].status == "REVIEW"
+
+    page = folder / "prototype" / "cart.html"
+    page.write_text(page.read_text().replace("style.css", "https://cdn.example.com/x.css"))
+    proto = checklists.score(definitions.checklist("prototype"),
+                             _check_context(folder, "prototype", features))
+    assert {i.id: i.status for i in proto.items}["offline"] == "PARTIAL"
+
+    arch = checklists.score(definitions.checklist("architecture"),
+                            _check_context(folder, "architecture", features))
+    assert arch.score == "PASS"
+    (folder / "appspec.yaml").write_text("features: [{name: x, entities: [{name: y}]}]\n")
+    arch = checklists.score(definitions.checklist("architecture"),
+                            _check_context(folder, "architecture", features))
+    items = {i.id: i for i in arch.items}
+    assert items["spec-valid"].status == "FAIL" and "fields" in items["spec-valid"].detail
+    assert items["entity-fields"].status == "FAIL"
+    assert arch.score == "FAIL"
+
+
+def test_a_failing_checklist_blocks_approval(store, shop):
+    run_until(store, shop, "requirements")
+    service.run_phase(store, shop, "prototype")
+    for page in (Path(shop.path) / "prototype").glob("*.html"):
+        page.unlink()
+    from bmadgen.errors import Conflict
+
+    with pytest.raises(Conflict, match="the prototype checklist fails") as info:
+        service.approve_phase(store, shop, "prototype")
+    assert any("screen-per-feature" in d for d in info.value.details)
+
+
+def test_development_creates_story_tasks_once(store, shop):
+    from bmadgen import tasks
+
+    run_until(store, shop, "architecture")
+    result = service.run_phase(store, shop, "development")
+    assert result.outcome.generation.status == "not_available"
+    assert "not available yet" in result.outcome.generation.detail
+    listed = tasks.list_tasks(store, shop.id, limit=500).items
+    slices = [t for t in listed if (t.ref or "").startswith("slice:")]
+    assert sorted(t.ref for t in slices) == ["slice:cart", "slice:catalog", "slice:customers",
+                                             "slice:orders"]
+    catalog = next(t for t in slices if t.ref == "slice:catalog")
+    assert "Only products with status published are listed" in catalog.description
+    stories = [t for t in listed if t.parent_id == catalog.id]
+    assert [t.title for t in stories] == ["Story: Browse products", "Story: Manage products"]
+    service.approve_phase(store, shop, "development")
+    service.rollback_phase(store, shop, "development")
+    service.run_phase(store, shop, "development")
+    again = tasks.list_tasks(store, shop.id, limit=500).items
+    assert len(again) == len(listed)
+
+
+def _fake_module(monkeypatch, name: str, **functions) -> None:
+    import sys
+
+    module = types.ModuleType(name)
+    for key, value in functions.items():
+        setattr(module, key, value)
+    monkeypatch.setitem(sys.modules, name, module)
+
+
+def test_development_records_generation_and_gate_outcomes(store, shop, monkeypatch):
+    from bmadgen.errors import GatesFailed
+    from bmadgen.workflow import development
+
+    calls = []
+    _fake_module(monkeypatch, "bmadgen.generate.service",
+                 generate_app=lambda d: calls.append(("generate", d))
+                 or types.SimpleNamespace(summary="4 slices written"))
+    _fake_module(monkeypatch, "bmadgen.gates.service",
+                 run_gates=lambda s, p, d: types.SimpleNamespace(passed=False, results=[
+                     types.SimpleNamespace(label="tests[cart]", status="failed", required=True,
+                                           waived_by=None)]))
+    run_until(store, shop, "architecture")
+    result = service.run_phase(store, shop, "development")
+    assert calls == [("generate", Path(shop.path))]
+    assert result.outcome.generation == development.StepOutcome(status="done",
+                                                                detail="4 slices written")
+    assert result.outcome.gates.status == "failed"
+    assert "tests[cart]" in result.outcome.gates.detail
+    with pytest.raises(GatesFailed, match="quality gates failed"):
+        service.approve_phase(store, shop, "development")
+
+    def broken(project_dir):
+        from bmadgen.errors import InvalidInput
+
+        raise InvalidInput("the app spec names an unknown stack")
+
+    _fake_module(monkeypatch, "bmadgen.generate.service", generate_app=broken)
+    outcome = development.run_development_steps(store, shop, Path(shop.path))
+    assert outcome.generation.status == "failed"
+    assert "unknown stack" in outcome.generation.detail
+    assert outcome.gates.status == "not_available"
+
+
+def test_unknown_provider_is_an_environment_error(monkeypatch):
+    monkeypatch.setenv(provider.PROVIDER_ENV, "gpt-99")
+    with pytest.raises(EnvironmentUnavailable, match="provider 'gpt-99' is not available"):
+        provider.get_provider()
+
+
+def test_every_phase_names_an_agent_template_and_checklist_that_exist():
+    flow = definitions.workflow()
+    assert flow.phase_ids == ("vision", "requirements", "prototype", "architecture", "development")
+    for phase in flow.phases:
+        agent = definitions.agent(phase.agent)
+        assert phase.template in agent.templates and phase.checklist in agent.checklists
+        template = definitions.doc_template(phase.template)
+        assert template.template.output.filename in phase.produces
+        checks = [i.check for i in definitions.checklist(phase.checklist).items if i.check]
+        assert set(checks) <= set(checklists.CHECKS)
+        from bmadgen.agents.offline import BUILDERS
+
+        fills = [s.fill for s in template.walk() if s.fill and not s.fill.startswith("answer:")]
+        assert set(fills) <= set(BUILDERS)
+    assert sorted(answers.phase_questions()) == ["architecture", "prototype", "requirements",
+                                                 "vision"]
+
+
+@pytest.mark.parametrize("type_name", definitions.project_type_names())
+def test_every_project_type_gives_a_valid_app_spec(type_name):
+    from bmadgen import appspec
+    from bmadgen.workflow.plan import Plan
+
+    ptype = definitions.project_type(type_name)
+    plan = Plan(project_name="demo", project_type=ptype, answers=ptype.sample_answers)
+    spec = appspec.parse(appspec.AppSpec.model_validate(plan.appspec().model_dump()).model_dump())
+    frs = {fr for fr, _, _ in plan.functional_requirements}
+    assert frs == {r for f in spec.features for r in f.requirements}
