@@ -53,6 +53,8 @@ class CheckContext:
     feature_names: list[str]
     story_refs: set[str] = field(default_factory=set)
     outcome: dict[str, Any] = field(default_factory=dict)
+    # appspec.yaml parsed once for all the checks that read it (pure-Python YAML is slow)
+    raw_spec: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -226,13 +228,16 @@ def prototype_links(context: CheckContext) -> Verdict:
 
 
 def _raw_spec(context: CheckContext) -> dict[str, Any]:
-    import yaml
+    if context.raw_spec is None:
+        import yaml
 
-    try:
-        data = yaml.safe_load(_read(context, "appspec.yaml"))
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            data = yaml.load(_read(context, "appspec.yaml"), Loader=loader)  # a safe loader
+        except yaml.YAMLError:
+            data = None
+        context.raw_spec = data if isinstance(data, dict) else {}
+    return context.raw_spec
 
 
 def _raw_features(context: CheckContext) -> list[dict[str, Any]]:
@@ -244,8 +249,10 @@ def _raw_features(context: CheckContext) -> list[dict[str, Any]]:
 def appspec_valid(context: CheckContext) -> Verdict:
     from bmadgen import appspec
 
+    if not (context.folder / "appspec.yaml").is_file():
+        return Verdict(0, 1, "appspec.yaml is missing")
     try:
-        appspec.load(context.folder / "appspec.yaml")
+        appspec.parse(_raw_spec(context), "appspec.yaml")
     except BmadgenError as exc:
         return Verdict(0, 1, exc.one_line())
     return Verdict(1, 1)
