@@ -8,6 +8,7 @@ the `py_str` / `toml_str` filters; it is never compiled as template code.
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
@@ -59,9 +60,9 @@ def plural(name: str) -> str:
     return name + "s"
 
 
-def one_line(text: str) -> str:
-    """User text for Markdown headings and comments-free places: one line, no markup breaks."""
-    return " ".join(text.split())
+def md_line(text: str) -> str:
+    """User text for Markdown: one line (no heading or list breaks), HTML escaped."""
+    return html.escape(" ".join(text.split()), quote=False)
 
 
 def stack_problems(spec: AppSpec) -> list[str]:

@@ -44,6 +44,10 @@ def py_literal(value: object) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
+def fits(line: str) -> bool:
+    return width(line) <= LINE_LENGTH
+
+
 def call(head: str, args: list[str], indent: int = 0, tail: str = "") -> str:
     """`head(args)tail` at `indent`: on one line if it fits, else the arguments on one line of
     their own, else one argument a line with a trailing comma (ruff's three layouts)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.generate import pyfmt
-from bmadgen.generate.context import one_line
+from bmadgen.generate.context import md_line
 
 TEMPLATE_SUFFIX = ".jinja"
 SKELETON = "skeleton"
@@ -121,9 +121,9 @@ def _environment(stack: Stack):
     env.filters.update(
         py_str=pyfmt.py_str,
         toml_str=lambda text: json.dumps(text, ensure_ascii=False),
-        md_line=one_line,
+        md_line=md_line,
     )
-    env.globals.update(call=pyfmt.call, assign=pyfmt.assign, import_from=pyfmt.import_from)
+    env.globals.update(fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign, import_from=pyfmt.import_from)
     return env
 
 

@@ -1,0 +1,54 @@
+"""Project folders for generation tests: a git repo holding an app spec, nothing else."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+SPECS = Path(__file__).resolve().parent / "specs"
+
+
+def git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=folder, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def new_project(folder: Path, spec: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(spec, folder / "appspec.yaml")
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "appspec.yaml")
+    git(folder, "commit", "-q", "-m", "app spec")
+    return folder
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` except git's own, for byte-for-byte comparisons."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(folder).parts[:1]
+    }
+
+
+def commit_count(folder: Path) -> int:
+    return int(git(folder, "rev-list", "--count", "HEAD").strip())
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    return new_project(tmp_path / "shop", EXAMPLES / "ecommerce.appspec.yaml")
+
+
+@pytest.fixture
+def generated_shop(shop: Path) -> Path:
+    from bmadgen.generate.service import generate_app
+
+    generate_app(shop)
+    return shop
