@@ -198,7 +198,13 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=10)
     parser.add_argument("--queries", type=int, default=None)
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="override memory.SEARCH_CANDIDATES (in process only), for tuning")
     args = parser.parse_args()
+    if args.candidates:
+        from bmadgen import memory
+
+        memory.SEARCH_CANDIDATES = args.candidates
     n_memories = args.memories or (10_000 if args.quick else 100_000)
     n_queries = args.queries or (100 if args.quick else 500)
     n_writes = 200 if args.quick else 1000
@@ -234,7 +240,8 @@ def main() -> None:
     print(f"bmadgen store benchmark: {n_memories:,} memories in {args.projects} projects, "
           f"{n_queries} queries (seed {args.seed})")
     print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, "
-          f"nproc {os.cpu_count()}, load {load_s:.1f} s, db {db_size / 1e6:.1f} MB")
+          f"nproc {os.cpu_count()}, load {load_s:.1f} s, db {db_size / 1e6:.1f} MB, "
+          f"load average {os.getloadavg()[0]:.2f}")
     print(f"queries with a hit: {hits}/{n_queries}; answered by the OR retry: {any_mode}")
     print()
     print(f"| {'measure':<44} | {'median':>10} | {'p95':>10} | {'target':>10} |")

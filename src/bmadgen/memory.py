@@ -210,7 +210,7 @@ _RANKED_SQL = f"""
                * (1.0 + 1.0 / (1.0 + max(:now - m.created_at, 0) / 86400.0 / {RECENCY_HALF_DAYS}))
                AS score,
                count(*) OVER () AS ranked
-        FROM hits JOIN memories m ON m.id = hits.rowid
+        FROM hits JOIN memories m INDEXED BY memories_rank ON m.id = hits.rowid
         WHERE m.project_id = :project
         ORDER BY score DESC, m.id DESC
         LIMIT :limit OFFSET :offset

@@ -143,6 +143,9 @@ def m001_projects_memories_tasks(conn: sqlite3.Connection) -> None:
             created_at REAL NOT NULL
         );
         CREATE INDEX memories_project_created ON memories(project_id, created_at);
+        -- What search ranking reads for each candidate, without touching the (large) row:
+        -- halves the cost of ranking a thousand candidates (see memory._RANKED_SQL).
+        CREATE INDEX memories_rank ON memories(id, project_id, importance, created_at);
         -- `scope` holds tokens naming the project (p<id>) and the importance (i<level>), so a
         -- search is narrowed inside the index (an intersection of postings) instead of
         -- filtering every match afterwards.
