@@ -20,6 +20,7 @@ from bmadgen.errors import BmadgenError
 from bmadgen.workflow.definitions import Checklist
 
 Status = Literal["PASS", "PARTIAL", "FAIL", "REVIEW"]
+Score = Literal["PASS", "PARTIAL", "FAIL"]
 _HEADING = re.compile(r"^(#{1,6}) (.+)$")
 _FR_ROW = re.compile(r"^\|\s*(FR\d+)\s*\|(.*)\|\s*([^|]*?)\s*\|\s*$")
 _NFR_ROW = re.compile(r"^\|\s*NFR\d+\s*\|")
@@ -36,7 +37,7 @@ class ItemResult(BaseModel):
 
 class ChecklistResult(BaseModel):
     checklist: str
-    score: Literal["PASS", "PARTIAL", "FAIL"]
+    score: Score
     items: list[ItemResult]
 
     @property
@@ -83,7 +84,8 @@ def score(checklist: Checklist, context: CheckContext) -> ChecklistResult:
         items.append(ItemResult(id=item.id, text=item.text, status=_status(verdict),
                                 detail=verdict.detail))
     statuses = {i.status for i in items}
-    overall = "FAIL" if "FAIL" in statuses else "PARTIAL" if "PARTIAL" in statuses else "PASS"
+    overall: Score = ("FAIL" if "FAIL" in statuses
+                      else "PARTIAL" if "PARTIAL" in statuses else "PASS")
     return ChecklistResult(checklist=checklist.id, score=overall, items=items)
 
 

@@ -13,11 +13,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bmadgen.appspec import AppSpec, EndpointSpec, EntitySpec, EventSpec, FeatureSpec, StackSpec
+from bmadgen.appspec import (
+    Action,
+    AppSpec,
+    EndpointSpec,
+    EntitySpec,
+    EventSpec,
+    FeatureSpec,
+    HttpMethod,
+    StackSpec,
+)
 from bmadgen.workflow.answers import Answers
 from bmadgen.workflow.definitions import ProjectType, Story
 
-CRUD = (
+CRUD: tuple[tuple[HttpMethod, str, Action], ...] = (
     ("GET", "", "list"),
     ("POST", "", "create"),
     ("GET", "/{id}", "read"),
