@@ -65,6 +65,15 @@ class Verdict:
     detail: str = ""
 
 
+def share(checked: list[str], failing: list[str], problem: str, *, nothing: str = "") -> Verdict:
+    """How many of `checked` pass when `failing` do not; an empty `checked` fails with
+    `nothing` when that is given (something had to be there) and passes otherwise."""
+    if not checked and nothing:
+        return Verdict(0, 1, nothing)
+    return Verdict(len(checked) - len(failing), len(checked),
+                   f"{problem}: {', '.join(failing)}" if failing else "")
+
+
 Check = Callable[[CheckContext], Verdict]
 CHECKS: dict[str, Check] = {}
 
@@ -163,8 +172,7 @@ def fr_maps_to_feature(context: CheckContext) -> Verdict:
     if not rows:
         return Verdict(0, 1, "the PRD lists no functional requirements (FR1, FR2 ...)")
     unmapped = [fr for fr, feature in rows if feature not in context.feature_names]
-    detail = f"not mapped to a chosen feature: {', '.join(unmapped)}" if unmapped else ""
-    return Verdict(len(rows) - len(unmapped), len(rows), detail)
+    return share([fr for fr, _ in rows], unmapped, "not mapped to a chosen feature")
 
 
 @check
@@ -199,9 +207,7 @@ def nfr_present(context: CheckContext) -> Verdict:
 def screen_per_feature(context: CheckContext) -> Verdict:
     missing = [n for n in context.feature_names
                if not (context.folder / "prototype" / f"{n}.html").is_file()]
-    total = len(context.feature_names)
-    return Verdict(total - len(missing), total,
-                   f"no prototype page for: {', '.join(missing)}" if missing else "")
+    return share(context.feature_names, missing, "no prototype page for")
 
 
 def _prototype_files(context: CheckContext) -> list[Path]:
@@ -213,9 +219,8 @@ def _prototype_files(context: CheckContext) -> list[Path]:
 def prototype_offline(context: CheckContext) -> Verdict:
     files = _prototype_files(context)
     external = [p.name for p in files if _EXTERNAL.search(p.read_text(encoding="utf-8"))]
-    return Verdict(len(files) - len(external), max(len(files), 1),
-                   f"external URLs in: {', '.join(external)}" if external
-                   else "" if files else "no prototype files")
+    return share([p.name for p in files], external, "external URLs in",
+                 nothing="no prototype files")
 
 
 @check
@@ -265,9 +270,8 @@ def entities_have_fields(context: CheckContext) -> Verdict:
     entities = [e for f in _raw_features(context) for e in (f.get("entities") or [])
                 if isinstance(e, dict)]
     empty = [str(e.get("name")) for e in entities if not e.get("fields")]
-    return Verdict(len(entities) - len(empty), max(len(entities), 1),
-                   f"entities without fields: {', '.join(empty)}" if empty
-                   else "" if entities else "no entities")
+    return share([str(e.get("name")) for e in entities], empty, "entities without fields",
+                 nothing="no entities")
 
 
 @check
@@ -287,16 +291,14 @@ def fr_covered(context: CheckContext) -> Verdict:
     covered = {r for f in _raw_features(context) for r in f.get("requirements") or []}
     frs = [fr for fr, _ in _fr_rows(context)]
     missing = [fr for fr in frs if fr not in covered]
-    return Verdict(len(frs) - len(missing), max(len(frs), 1),
-                   f"not covered: {', '.join(missing)}" if missing else "")
+    return share(frs, missing, "not covered", nothing="the PRD lists no FRs")
 
 
 @check
 def story_task_per_feature(context: CheckContext) -> Verdict:
     names = [str(f.get("name")) for f in _raw_features(context)]
     missing = [n for n in names if f"slice:{n}" not in context.story_refs]
-    return Verdict(len(names) - len(missing), max(len(names), 1),
-                   f"no story task for: {', '.join(missing)}" if missing else "")
+    return share(names, missing, "no story task for", nothing="the app spec has no features")
 
 
 def _step_verdict(context: CheckContext, step: str) -> Verdict:

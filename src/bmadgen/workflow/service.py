@@ -134,6 +134,17 @@ def _write(folder: Path, relpath: str, content: str) -> None:
         raise
 
 
+def _prepare(store: Store, project: Project) -> tuple[Workflow, ProjectType, Path]:
+    """The workflow, project type and folder, with the state rows present and drift applied:
+    what every command that changes a phase starts from."""
+    flow = definitions.workflow()
+    ptype = definitions.project_type(project.type)
+    folder = _folder(project)
+    state.ensure(store, project.id, flow)
+    _check_drift(store, project, flow)
+    return flow, ptype, folder
+
+
 def _check_drift(store: Store, project: Project, flow: Workflow) -> list[DriftFinding]:
     return drift.detect(store, project.id, _folder(project), flow)
 
@@ -326,11 +337,7 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
               answers_path: Path | None = None, asker: Asker | None = None,
               reask: bool = False, force: bool = False,
               provider: str | None = None) -> PhaseResult:
-    flow = definitions.workflow()
-    ptype = definitions.project_type(project.type)
-    folder = _folder(project)
-    state.ensure(store, project.id, flow)
-    _check_drift(store, project, flow)
+    flow, ptype, folder = _prepare(store, project)
     if phase_id is None:
         phase_id = _next_runnable(store, project)
     phase = flow.phase(phase_id)
@@ -388,11 +395,7 @@ def _next_runnable(store: Store, project: Project) -> str:
 
 
 def approve_phase(store: Store, project: Project, phase_id: str | None = None) -> PhaseResult:
-    flow = definitions.workflow()
-    ptype = definitions.project_type(project.type)
-    folder = _folder(project)
-    state.ensure(store, project.id, flow)
-    _check_drift(store, project, flow)
+    flow, ptype, folder = _prepare(store, project)
     if phase_id is None:
         waiting = [s for s in state.all_states(store, project.id)
                    if s.status == "awaiting_approval"]
@@ -488,10 +491,8 @@ def _facts(phase_id: str, plan: Plan, outcome: dict[str, Any] | None) -> tuple[s
 
 
 def rollback_phase(store: Store, project: Project, phase_id: str) -> PhaseResult:
-    flow = definitions.workflow()
-    state.ensure(store, project.id, flow)
+    flow, _, _ = _prepare(store, project)
     phase = flow.phase(phase_id)
-    _check_drift(store, project, flow)
     st = state.get(store, project.id, phase.id)
     if st.status == "pending":
         raise Conflict(f"phase {phase.id} has not run yet; there is nothing to roll back",
