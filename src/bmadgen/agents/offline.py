@@ -155,8 +155,9 @@ def key_flows(context: FillContext) -> Filled:
     flows = []
     for feature in context.plan.features:
         for planned in feature.stories:
-            flows.append(f"{planned.title} ({planned.fr_id}): Home -> {feature.title} -> "
-                         f"fill the {feature.entities[0].name} form -> Save -> see it in the list")
+            s = planned.story
+            flows.append(f"{planned.title} ({planned.fr_id}, {s.role}): open Home, click "
+                         f"{feature.title} ({page_name(feature.name)}), then {s.goal}")
     return flows
 
 

@@ -60,7 +60,7 @@ class PlannedFeature(BaseModel):
     def endpoints(self) -> list[EndpointSpec]:
         out = []
         for entity in self.entities:
-            base = "/" + plural(entity.name)
+            base = "/" + plural(entity.name).replace("_", "-")  # URL style: /cart-items
             for method, suffix, action in CRUD:
                 out.append(EndpointSpec(method=method, path=base + suffix, entity=entity.name,
                                         action=action, summary=f"{action} {entity.name}"))

@@ -10,10 +10,10 @@ from html import escape
 
 from bmadgen.agents.offline import page_name
 from bmadgen.appspec import EntitySpec, FieldSpec
-from bmadgen.workflow.plan import Plan, PlannedFeature, plural
+from bmadgen.workflow.plan import Plan, PlannedFeature
 
 INPUT_TYPES = {"int": "number", "float": "number", "date": "date", "datetime": "datetime-local",
-               "bool": "checkbox", "str": "text"}
+               "bool": "checkbox", "str": "text", "ref": "number"}
 
 CSS = """:root {{ --brand: {brand}; }}
 * {{ box-sizing: border-box; }}
@@ -97,8 +97,7 @@ def _entity_table(entity: EntitySpec) -> str:
         for n in (1, 2)
     )
     return (f"<h2>{label} list</h2>\n<table>\n<tr>{head}</tr>\n{rows}</table>\n"
-            f'<p><a class="button" href="#new-{escape(entity.name)}">New '
-            f"{escape(plural(entity.name).replace('_', ' '))}</a></p>\n")
+            f'<p><a class="button" href="#new-{escape(entity.name)}">New {label}</a></p>\n')
 
 
 def _entity_form(entity: EntitySpec, page: str) -> str:
