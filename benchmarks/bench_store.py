@@ -135,17 +135,34 @@ def make_queries(maker: TextMaker, n: int) -> list[str]:
     return queries
 
 
+class Samples:
+    """Wall-clock and CPU milliseconds of repeated runs. CPU time is what the code costs;
+    wall time is what a person waits, and grows when other processes share the cores."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self._start = (0.0, 0.0)
+
+    def start(self) -> None:
+        self._start = (time.perf_counter(), time.process_time())
+
+    def stop(self) -> None:
+        self.wall.append((time.perf_counter() - self._start[0]) * 1000)
+        self.cpu.append((time.process_time() - self._start[1]) * 1000)
+
+
 def bench_search(store, project_ids, queries, rng):
     from bmadgen import memory
 
-    timings, hits, any_mode = [], 0, 0
+    timings, hits, any_mode = Samples(), 0, 0
     for q in queries[:20]:  # warm the page cache and the statement cache
         memory.search(store, rng.choice(project_ids), q)
     for q in queries:
         pid = rng.choice(project_ids)
-        start = time.perf_counter()
+        timings.start()
         page = memory.search(store, pid, q, limit=10)
-        timings.append((time.perf_counter() - start) * 1000)
+        timings.stop()
         hits += page.total > 0
         any_mode += page.matched == "any"
     return timings, hits, any_mode
@@ -158,37 +175,45 @@ def bench_substring_baseline(store, project_ids, queries, rng):
         (r[0], r[1], (r[2] + " " + r[3]).lower(), r[4])
         for r in store.query("SELECT id, project_id, title, content, created_at FROM memories")
     ]
-    timings = []
+    timings = Samples()
     for q in queries:
         pid = rng.choice(project_ids)
         words = query_words(q)
-        start = time.perf_counter()
+        timings.start()
         found = [r for r in rows if r[1] == pid and all(w in r[2] for w in words)]
         found.sort(key=lambda r: r[3], reverse=True)
         _page = found[:10]
-        timings.append((time.perf_counter() - start) * 1000)
+        timings.stop()
     return timings
 
 
 def bench_writes(store, project_id, maker, n):
     from bmadgen import memory
 
-    timings = []
+    timings = Samples()
     for _ in range(n):
         title, content = maker.memory()
-        start = time.perf_counter()
+        timings.start()
         memory.add(store, project_id, content, title=title, importance="medium")
-        timings.append((time.perf_counter() - start) * 1000)
+        timings.stop()
     return timings
 
 
-def wall_time(argv: list[str], runs: int, env: dict[str, str]) -> list[float]:
-    timings = []
-    for _ in range(runs + 1):
+def command_time(argv: list[str], runs: int, env: dict[str, str]) -> Samples:
+    """Wall time and CPU time (user + system, from the child's rusage) of a whole command."""
+    import resource
+
+    timings = Samples()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)  # warm the file cache
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
-        timings.append((time.perf_counter() - start) * 1000)
-    return timings[1:]  # the first run warms the OS file cache
+        timings.wall.append((time.perf_counter() - start) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        timings.cpu.append((after.ru_utime + after.ru_stime - before.ru_utime
+                            - before.ru_stime) * 1000)
+    return timings
 
 
 def main() -> None:
@@ -228,9 +253,9 @@ def main() -> None:
         env = dict(os.environ, BMADGEN_HOME=str(home))
         exe = shutil.which("bmadgen")
         cli = [exe] if exe else [sys.executable, "-m", "bmadgen"]
-        cli_ms = wall_time(cli + ["--project", "bench-3", "memory", "search", "checkout payment"],
+        cli_ms = command_time(cli + ["--project", "bench-3", "memory", "search", "checkout payment"],
                            cli_runs, env)
-        python_ms = wall_time([sys.executable, "-c", "pass"], cli_runs, env)
+        python_ms = command_time([sys.executable, "-c", "pass"], cli_runs, env)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -244,12 +269,14 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"queries with a hit: {hits}/{n_queries}; answered by the OR retry: {any_mode}")
     print()
-    print(f"| {'measure':<44} | {'median':>10} | {'p95':>10} | {'target':>10} |")
-    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 12}|{'-' * 12}|")
+    print(f"| {'measure':<44} | {'median':>10} | {'p95':>10} | {'median CPU':>10} | "
+          f"{'target':>10} |")
+    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 12}|{'-' * 12}|{'-' * 12}|")
 
-    def row(name, values, target=""):
-        print(f"| {name:<44} | {med(values):>7.2f} ms | {percentile(values, 95):>7.2f} ms "
-              f"| {target:>10} |")
+    def row(name: str, samples: Samples, target: str = "") -> None:
+        print(f"| {name:<44} | {med(samples.wall):>7.2f} ms | "
+              f"{percentile(samples.wall, 95):>7.2f} ms | {med(samples.cpu):>7.2f} ms | "
+              f"{target:>10} |")
 
     row("search, FTS5 ranked (memory.search)", search_ms, "p95<=10 ms")
     row(f"search, most frequent word ({frequent[0]!r})", frequent_ms)
@@ -258,11 +285,13 @@ def main() -> None:
     row("`bmadgen memory search` whole command", cli_ms, "<300 ms")
     row("`python -c pass`", python_ms)
     print()
-    print(f"substring scan / FTS5 search, median: {med(scan_ms) / med(search_ms):.1f}x; "
-          f"p95: {percentile(scan_ms, 95) / percentile(search_ms, 95):.1f}x")
-    print(f"whole command / python -c pass, median: {med(cli_ms) / med(python_ms):.1f}x "
-          f"(+{med(cli_ms) - med(python_ms):.0f} ms)")
-
+    for label, attr in (("wall", "wall"), ("CPU", "cpu")):
+        scan, search = getattr(scan_ms, attr), getattr(search_ms, attr)
+        whole, bare = getattr(cli_ms, attr), getattr(python_ms, attr)
+        print(f"{label}: substring scan / FTS5 search, median {med(scan) / med(search):.1f}x, "
+              f"p95 {percentile(scan, 95) / percentile(search, 95):.1f}x; whole command / "
+              f"python -c pass, median {med(whole) / med(bare):.1f}x "
+              f"(+{med(whole) - med(bare):.0f} ms)")
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -111,10 +112,12 @@ WRITERS = 8
 WRITES_EACH = 500
 
 
-def _writer(worker: int, project_id: int, home: str, errors) -> None:
+def _writer(worker: int, project_id: int, home: str, start_together, results) -> None:
     os.environ["BMADGEN_HOME"] = home
     try:
         with open_store() as store:
+            start_together.wait(timeout=120)  # all connected: now write at the same moment
+            started = time.monotonic()
             task_ids: list[int] = []
             for i in range(WRITES_EACH):
                 step = i % 3
@@ -125,26 +128,33 @@ def _writer(worker: int, project_id: int, home: str, errors) -> None:
                 else:
                     tasks.update(store, project_id, task_ids[-1], note=f"w{worker}-n{i}",
                                  progress=i % 101)
+            results.put((worker, started, time.monotonic(), None))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the test
-        errors.put(f"worker {worker}: {type(exc).__name__}: {exc}")
+        results.put((worker, 0.0, 0.0, f"{type(exc).__name__}: {exc}"))
 
 
 def test_eight_processes_writing_at_once_lose_nothing(store, project, bmadgen_home):
-    ctx = multiprocessing.get_context("fork")
-    errors = ctx.Queue()
+    # spawn, not fork: a forked child would inherit this process's open SQLite connection,
+    # which SQLite forbids (its lock bookkeeping is per process).
+    ctx = multiprocessing.get_context("spawn")
+    start_together = ctx.Barrier(WRITERS)
+    results = ctx.Queue()
     workers = [
-        ctx.Process(target=_writer, args=(w, project.id, str(bmadgen_home), errors))
+        ctx.Process(target=_writer,
+                    args=(w, project.id, str(bmadgen_home), start_together, results))
         for w in range(WRITERS)
     ]
     for p in workers:
         p.start()
+    reports = [results.get(timeout=300) for _ in workers]
     for p in workers:
-        p.join(timeout=300)
-    problems = []
-    while not errors.empty():
-        problems.append(errors.get())
-    assert not problems, problems
+        p.join(timeout=60)
+    assert [r[3] for r in reports if r[3]] == []  # no "database is locked", nothing else
     assert all(p.exitcode == 0 for p in workers)
+    # The writers really overlapped in time (else this would prove nothing).
+    spans = [(r[1], r[2]) for r in reports]
+    for start, end in spans:
+        assert any(s < end and start < e for s, e in spans if (s, e) != (start, end))
 
     memories_each = len(range(0, WRITES_EACH, 3))
     tasks_each = len(range(1, WRITES_EACH, 3))

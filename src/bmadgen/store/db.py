@@ -184,8 +184,11 @@ def check_header(path: Path) -> None:
     page_size = 65536 if page_size == 1 else page_size
     change_counter, page_count = struct.unpack(">II", header[24:32])
     (valid_for,) = struct.unpack(">I", header[92:96])
-    # The page count in the header is only trustworthy when it was written by the same change.
-    if valid_for == change_counter and page_count and size < page_count * page_size:
+    # The page count in the header is only trustworthy when it was written by the same change,
+    # and only when no WAL file exists: a checkpoint in another process writes page 1 (with
+    # the new count) before the pages that extend the file.
+    in_use = Path(f"{path}-wal").exists()
+    if not in_use and valid_for == change_counter and page_count and size < page_count * page_size:
         raise StoreError(
             f"the store at {path} is truncated ({size} bytes, the header says "
             f"{page_count * page_size})",
