@@ -1,0 +1,91 @@
+"""A generator killed mid-write leaves the tree as before or (once rolled forward) as after."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bmadgen.generate import writer
+
+from .conftest import git, tree
+
+RUN = "import sys; from pathlib import Path; from bmadgen.generate.service import generate_app; generate_app(Path(sys.argv[1]))"
+
+
+def _change_spec(project: Path) -> None:
+    """A spec change that rewrites many files: a new field and a new slice."""
+    data = yaml.safe_load((project / "appspec.yaml").read_text())
+    data["features"][0]["entities"][1]["fields"].append({"name": "sku", "type": "str"})
+    data["features"].append(
+        {"name": "reviews", "entities": [{"name": "review", "fields": [{"name": "body", "type": "text"}]}]}
+    )
+    (project / "appspec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    git(project, "commit", "-qam", "spec: sku, reviews")
+
+
+def _generate(project: Path, kill_after: int | None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop(writer.KILL_ENV, None)
+    if kill_after is not None:
+        env[writer.KILL_ENV] = str(kill_after)
+    return subprocess.run([sys.executable, "-c", RUN, str(project)], check=False, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _visible(folder: Path) -> dict[str, bytes]:
+    """The tree a user sees: without bmadgen's own staging area and journal."""
+    return {p: c for p, c in tree(folder).items()
+            if not p.startswith((writer.STAGING_DIR + "/", writer.JOURNAL))}
+
+
+@pytest.fixture
+def scenario(generated_shop: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes], int]:
+    _change_spec(generated_shop)
+    before = _visible(generated_shop)
+    reference = tmp_path / "reference"
+    shutil.copytree(generated_shop, reference)
+    assert _generate(reference, None).returncode == 0
+    after = _visible(reference)
+    changed = sum(1 for p in after if after[p] != before.get(p))
+    assert changed > 10
+    return generated_shop, before, after, changed
+
+
+def test_killed_at_every_stage_the_tree_is_before_or_after(tmp_path: Path, scenario) -> None:
+    project, before, after, changed = scenario
+    # Each written file is staged (one tick) and then renamed (one tick).
+    points = sorted({1, changed // 2, changed, changed + 1, changed + changed // 2, 2 * changed})
+    outcomes = set()
+    for point in points:
+        trial = tmp_path / f"trial-{point}"
+        shutil.copytree(project, trial)
+        proc = _generate(trial, point)
+        assert proc.returncode == -signal.SIGKILL, (point, proc.stderr)
+        seen = _visible(trial)
+        for path in set(seen) | set(before) | set(after):  # never a half-written file
+            assert seen.get(path) in (before.get(path), after.get(path)), (point, path)
+        writer.recover(trial)  # what every bmadgen generation command does first
+        final = _visible(trial)
+        assert final in (before, after), point
+        outcomes.add("after" if final == after else "before")
+        if final == after:
+            assert git(trial, "status", "--porcelain") == ""
+            assert "generate shop" in git(trial, "log", "-1", "--format=%s")
+    assert outcomes == {"before", "after"}
+
+
+def test_an_interrupted_run_is_finished_by_the_next_command(scenario, tmp_path: Path) -> None:
+    project, _before, after, changed = scenario
+    proc = _generate(project, changed + 2)
+    assert proc.returncode == -signal.SIGKILL
+    assert (project / writer.JOURNAL).exists()
+    assert _generate(project, None).returncode == 0
+    assert _visible(project) == after
+    assert not (project / writer.STAGING_DIR).exists()

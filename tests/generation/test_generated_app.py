@@ -1,0 +1,128 @@
+"""Acceptance: generated apps (ecommerce and blog) pass their own tests and checks, start with
+uvicorn and answer CRUD, and their tests kill at least 85% of mutants of their services."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bmadgen.generate.service import generate_app
+
+from .conftest import EXAMPLES, new_project
+
+pytestmark = pytest.mark.slow
+SPECS = {"ecommerce": EXAMPLES / "ecommerce.appspec.yaml", "blog": EXAMPLES / "blog.appspec.yaml"}
+
+
+@pytest.fixture(scope="module", params=sorted(SPECS))
+def app_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    os.environ.setdefault("GIT_AUTHOR_NAME", "bmadgen tests")
+    os.environ.setdefault("GIT_AUTHOR_EMAIL", "tests@bmadgen.invalid")
+    os.environ.setdefault("GIT_COMMITTER_NAME", "bmadgen tests")
+    os.environ.setdefault("GIT_COMMITTER_EMAIL", "tests@bmadgen.invalid")
+    project = new_project(tmp_path_factory.mktemp(request.param) / "app", SPECS[request.param])
+    generate_app(project)
+    return project
+
+
+def _run(app_dir: Path, *command: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(list(command), check=False, cwd=app_dir, env=env, capture_output=True,
+                          text=True,
+                          timeout=timeout)
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or str(Path(sys.executable).parent / name)
+    return found
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("ruff", "format", "--check", "."),
+        ("ruff", "check", "."),
+        ("mypy", "--strict", "app"),
+        ("lint-imports",),
+        ("bandit", "-r", "app", "-q"),
+    ],
+    ids=["format", "lint", "types", "imports", "security"],
+)
+def test_generated_app_passes_its_checks(app_dir: Path, command: tuple[str, ...]) -> None:
+    proc = _run(app_dir, _tool(command[0]), *command[1:])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_generated_tests_pass_with_coverage(app_dir: Path) -> None:
+    proc = _run(app_dir, sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    total = [line for line in proc.stdout.splitlines() if line.startswith("TOTAL")]
+    assert total and int(total[0].split()[-1].rstrip("%")) >= 85, proc.stdout[-2000:]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_generated_app_serves_crud_over_uvicorn(app_dir: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'live.db'}")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
+         str(port)], cwd=app_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "uvicorn did not start"
+            time.sleep(0.2)
+        if (app_dir / "app/features/catalog").exists():
+            collection, payload, changed = "/products", {
+                "title": "Lamp", "price": 19.5, "stock": 3, "active": True, "status": "draft",
+                "category_id": None, "released_on": "2024-05-01"}, {"status": "published"}
+        else:
+            collection, payload, changed = "/authors", {
+                "handle": "ada", "display_name": "Ada", "bio": None, "active": True}, {
+                "display_name": "Ada L."}
+        with httpx.Client(base_url=base, timeout=5) as client:
+            created = client.post(collection, json=payload)
+            assert created.status_code == 201, created.text
+            item = f"{collection}/{created.json()['id']}"
+            assert client.get(item).json() == created.json()
+            assert client.get(collection).json()["total"] == 1
+            updated = client.put(item, json={**payload, **changed})
+            assert updated.status_code == 200 and updated.json() == {**created.json(), **changed}
+            assert client.post(collection, json={**payload, "active": "maybe"}).status_code == 422
+            assert client.delete(item).status_code == 204
+            assert client.get(item).status_code == 404
+            assert client.get("/docs").status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_mutation_score_of_generated_services(app_dir: Path) -> None:
+    proc = _run(app_dir, _tool("mutmut"), "run", "--max-children", "2", timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    _run(app_dir, _tool("mutmut"), "export-cicd-stats")
+    stats = json.loads((app_dir / "mutants/mutmut-cicd-stats.json").read_text())
+    checked = stats["total"] - stats["skipped"]
+    score = (stats["killed"] + stats["timeout"]) / checked
+    assert checked > 50 and score >= 0.85, stats
