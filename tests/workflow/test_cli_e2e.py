@@ -170,3 +170,30 @@ def test_approving_a_phase_not_awaiting_approval_is_a_conflict(capsys, tmp_path,
     assert code == 5 and "needs requirements approved first" in err
     code, _, err = cli(capsys, "phase", "run", "deploy")
     assert code == 4 and "unknown phase 'deploy'" in err
+
+
+def test_rollback_change_answer_and_rerun_through_the_cli(capsys, tmp_path, monkeypatch):
+    folder = tmp_path / "shop"
+    assert new_shop(capsys, folder, "--until", "architecture")[0] == 0
+    monkeypatch.chdir(folder)
+    code, out, _ = cli(capsys, "phase", "rollback", "requirements", "--json")
+    assert code == 0 and json.loads(out)["stale"] == ["prototype", "architecture"]
+    code, out, _ = cli(capsys, "phase", "status")
+    assert "requirements was rolled back" in out
+    code, out, err = cli(capsys, "answers", "set", "requirements.features", "catalog;orders;cart")
+    assert code == 0, err
+    code, _, err = cli(capsys, "answers", "set", "requirements.features", "catalog;spaceships")
+    assert code == 3 and "'spaceships'" in err
+    code, _, err = cli(capsys, "answers", "set", "vision.mood", "happy")
+    assert code == 4 and "unknown answer key 'vision.mood'" in err
+    for phase in ("requirements", "prototype", "architecture"):
+        code, _, err = cli(capsys, "phase", "run", phase, "--yes")
+        assert code == 0, err
+    spec = appspec.load(folder / "appspec.yaml")
+    assert [f.name for f in spec.features] == ["catalog", "cart", "orders"]
+    code, out, _ = cli(capsys, "doc", "diff", "appspec", "HEAD~1", "HEAD")
+    assert code == 0 and "-- name: customers" in out  # the slice removed from the spec
+    code, out, _ = cli(capsys, "doc", "show", "appspec", "--rev", "HEAD~1")
+    assert code == 0 and "name: customers" in out
+    code, _, err = cli(capsys, "doc", "history", "roadmap")
+    assert code == 4 and "no document 'roadmap'" in err

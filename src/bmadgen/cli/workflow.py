@@ -144,13 +144,16 @@ def _print_where(summary: Any) -> None:
 def _status_table(summary: Any) -> None:
     from rich.table import Table
 
-    table = Table("phase", "agent", "status", "checklist", "note")
+    table = Table("phase", "agent", "status", "checklist")
+    for p in summary.phases:
+        table.add_row(p.phase, p.agent_title, p.status, p.checklist or "")
+    common.console().print(table)
+    # Reasons are sentences: printed whole under the table, never squeezed into a column.
     for p in summary.phases:
         note = p.stale_reason or (f"paused at {p.elicit_position}" if p.elicit_position else "")
-        table.add_row(p.phase, p.agent_title, p.status, p.checklist or "", note)
-    out = common.console()
-    out.print(table)
-    out.print(f"next: {summary.next_action}", markup=False)
+        if note:
+            typer.echo(f"{p.phase} ({p.status}): {note}")
+    typer.echo(f"next: {summary.next_action}")
 
 
 @phase_app.command("status")
