@@ -66,7 +66,7 @@ def list_projects(
 ) -> Page[Project]:
     page_bounds(limit, offset)
     where = "" if include_archived else "WHERE status = 'active'"
-    total = store.query_one(f"SELECT count(*) FROM projects {where}")[0]
+    total = store.scalar(f"SELECT count(*) FROM projects {where}")
     rows = store.query(
         f"SELECT * FROM projects {where} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
         (limit, offset),

@@ -44,7 +44,9 @@ def reference(app: Any | None = None) -> str:
     import typer.main
 
     if app is None:
-        from bmadgen.cli.app import app
+        from bmadgen.cli.app import app as bmadgen_app
+
+        app = bmadgen_app
     root = typer.main.get_command(app)
     ctx = root.make_context("bmadgen", [], resilient_parsing=True, terminal_width=WIDTH,
                             max_content_width=WIDTH)
