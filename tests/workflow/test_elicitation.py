@@ -66,6 +66,10 @@ def test_terminal_resume_through_the_cli(tmp_path, monkeypatch):
     assert "In one or two sentences" in first.output
     assert "Who are the users?" in first.output
 
+    again = runner.invoke(app, ["new", "shop", "--type", "ecommerce", "--dir", str(folder)])
+    assert again.exit_code != 0
+    assert "already exists" in str(again.exception)
+
     monkeypatch.chdir(folder)
     rest = "Shoppers; Staff\nSell online\n20 orders a week\nCatalog\nMobile app\n"
     second = runner.invoke(app, ["phase", "run"], input=rest)

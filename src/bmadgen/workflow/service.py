@@ -170,6 +170,11 @@ def new_project(store: Store, name: str, type: str, folder: Path,
     ptype = definitions.project_type(type)
     flow = definitions.workflow()
     given = answers_mod.load_file(answers_path, ptype, flow) if answers_path else None
+    existing = store.query_one("SELECT path FROM projects WHERE name = ?", (name,))
+    if existing is not None:
+        raise Conflict(f"a project named {name!r} already exists (folder {existing['path']})",
+                       hint="to continue it, run `bmadgen phase run` inside its folder; or pick "
+                            "another name")
     folder = Path(folder).resolve()
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise Conflict(f"{folder} exists and is not an empty folder",
