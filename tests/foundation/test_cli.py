@@ -234,3 +234,15 @@ def test_cli_reference_includes_commands_added_later():
     text = docs.reference(app)
     assert "## `bmadgen gates run`" in text and "--strict" in text and "Fail on warnings." in text
     assert "| Run the gates \\| all of them |" in text  # a pipe in help must not break the table
+
+
+def test_doctor_exit_code_follows_the_store(cli, shop, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-123")
+    ok = cli("doctor", "--no-docker")
+    assert ok.code == 0 and "ANTHROPIC_API_KEY" in ok.out and "sk-ant-secret-123" not in ok.out
+    with open_store() as store:
+        store.conn.execute("INSERT INTO _migrations VALUES ('m999_future', 0)")
+    broken = cli("doctor", "--no-docker", "--json")
+    assert broken.code == 6
+    report = broken.json()
+    assert next(c for c in report["checks"] if c["name"] == "store")["status"] == "fail"
