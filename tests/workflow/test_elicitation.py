@@ -65,6 +65,7 @@ def test_terminal_resume_through_the_cli(tmp_path, monkeypatch):
     assert first.exit_code != 0  # input ran out: the terminal was closed mid-question
     assert "In one or two sentences" in first.output
     assert "Who are the users?" in first.output
+    assert "stopped at vision.users; the answers given so far are saved" in first.output
 
     again = runner.invoke(app, ["new", "shop", "--type", "ecommerce", "--dir", str(folder)])
     assert again.exit_code != 0

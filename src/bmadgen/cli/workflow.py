@@ -50,7 +50,12 @@ class TerminalAsker:
             typer.echo(f"\n{phase}: a few questions (lists: separate items with ';')",
                        err=self.to_stderr)
         text = f"{question.prompt} [{expected}]"
-        return str(typer.prompt(text, default=default, err=self.to_stderr))
+        try:
+            return str(typer.prompt(text, default=default, err=self.to_stderr))
+        except (typer.Abort, KeyboardInterrupt):
+            typer.echo(f"\nstopped at {phase}.{question.key}; the answers given so far are saved. "
+                       "Run `bmadgen phase run` in the project folder to continue here.", err=True)
+            raise
 
     def tell(self, message: str) -> None:
         typer.echo(f"  not accepted: {message}", err=True)
