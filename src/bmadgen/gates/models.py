@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bmadgen.errors import InvalidInput
 from bmadgen.validation import identifier
 
 GateStatus = Literal["passed", "failed", "error", "not_run"]
@@ -39,7 +40,10 @@ class GateSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return identifier(value, "gate name", max_len=40)
+        try:
+            return identifier(value, "gate name", max_len=40)
+        except InvalidInput as exc:  # a ValueError keeps the entry's place in the report
+            raise ValueError(exc.message) from None
 
     @property
     def percent(self) -> bool:

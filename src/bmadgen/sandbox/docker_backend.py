@@ -94,6 +94,13 @@ def require_image(client: Any, name: str) -> Any:
         ) from None
 
 
+def ready_client() -> Any:
+    """A client for an engine that has the gate image, or EnvironmentUnavailable saying why."""
+    client = connect()
+    require_image(client, image_name())
+    return client
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -1,0 +1,63 @@
+"""`bmadgen gate ...` and `bmadgen sandbox usage` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+
+def test_gate_run_passes_with_exit_0_and_writes_reports(cli, project, vsa_app: Path,
+                                                        tmp_path: Path) -> None:
+    junit, sarif = tmp_path / "r" / "junit.xml", tmp_path / "r" / "gates.sarif"
+    code, out, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate",
+                         "lint", "--gate", "format", "--junit", str(junit), "--sarif", str(sarif))
+    assert code == 0, err
+    assert "gates passed" in out and "NOT ISOLATED" in out
+    assert ET.parse(junit).getroot().get("tests") == "2"
+    assert json.loads(sarif.read_text())["runs"][0]["results"] == []
+
+
+def test_gate_run_ci_fails_with_exit_8_and_json(cli, project, broken_app: Path) -> None:
+    code, out, err = cli("gate", "run", "-C", str(broken_app), "--sandbox", "local", "--gate",
+                         "architecture", "--ci")
+    assert code == 8
+    report = json.loads(out[out.index("{"):])
+    assert report["passed"] is False
+    assert report["results"][0]["findings"][0]["file"] == "app/features/orders/services.py"
+    assert "required gates failed for: orders" in err
+
+
+def test_gate_show_list_and_waive(cli, project, broken_app: Path) -> None:
+    cli("gate", "run", "-C", str(broken_app), "--sandbox", "local", "--gate", "architecture")
+    code, out, _ = cli("gate", "waive", "orders", "--gate", "architecture", "--reason",
+                       "pricing is shared until #12", "--by", "ana", "-C", str(broken_app))
+    assert code == 0 and "waived architecture for orders (by ana)" in out
+    code, out, _ = cli("gate", "run", "-C", str(broken_app), "--sandbox", "local", "--gate",
+                       "architecture")
+    assert code == 0 and "waived by ana" in out
+    code, out, _ = cli("gate", "show", "--json")
+    assert code == 0 and json.loads(out)["verdicts"][0]["verdict"] == "WAIVED"
+    code, out, _ = cli("gate", "list", "--json", "-C", str(broken_app))
+    listed = json.loads(out)
+    assert [r["status"] for r in listed["runs"]] == ["passed", "failed"]
+    assert listed["gates"][0]["name"] == "format"
+
+
+def test_user_errors_are_one_line_with_exit_codes(cli, project, vsa_app: Path) -> None:
+    code, _, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate", "x")
+    assert code == 4 and err.startswith("error: no gate named x") and "Traceback" not in err
+    code, _, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "vm")
+    assert code == 3 and "invalid sandbox 'vm'" in err
+    code, _, err = cli("gate", "show", "nope")
+    assert code == 4 and "no finished gate run 'nope'" in err
+    code, _, err = cli("gate", "waive", "orders", "--gate", "lint", "--reason", "")
+    assert code == 3 and "waiver reason must not be empty" in err
+
+
+def test_sandbox_usage_is_recorded_per_project(cli, project, vsa_app: Path) -> None:
+    cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate", "lint")
+    code, out, _ = cli("sandbox", "usage", "--json")
+    usage = json.loads(out)
+    assert code == 0 and usage["runs"] == 1 and usage["exec_count"] == 1
+    assert usage["wall_s"] > 0

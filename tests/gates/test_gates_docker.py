@@ -1,0 +1,112 @@
+"""The gates in a real Docker sandbox: the fixture app passes, a broken copy fails the right gates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bmadgen.errors import EnvironmentUnavailable
+from bmadgen.gates.service import run_gates
+
+pytestmark = pytest.mark.docker
+
+
+def by_label(report) -> dict:
+    return {r.label: r for r in report.results}
+
+
+def test_fixture_app_passes_every_gate_then_reruns_only_the_edited_slice(
+    docker_ready, store, project, vsa_app: Path
+) -> None:
+    report = run_gates(store, project, vsa_app, sandbox="docker")
+    results = by_label(report)
+    assert report.backend == "docker" and report.isolated and report.passed
+    not_passed = {k: (r.status, r.detail) for k, r in results.items() if r.status != "passed"}
+    assert not_passed == {"audit": ("not_run", "not run: offline (the sandbox has no network)")}
+    for slice_name in ("orders", "products"):
+        assert results[f"tests[{slice_name}]"].score >= 85  # type: ignore[operator]
+        assert results[f"mutation[{slice_name}]"].score >= 85  # type: ignore[operator]
+    # Offline audit is never counted as a pass: the honest verdict is CONCERNS.
+    assert {v.verdict for v in report.verdicts} == {"CONCERNS"}
+    assert report.usage["exec_count"] == len(results) - 1 and report.usage["cpu_s"] > 0
+
+    services = vsa_app / "app/features/orders/services.py"
+    services.write_text(services.read_text() + "\n\nRUSH_FEE_CENTS = 500\n")
+    again = by_label(run_gates(store, project, vsa_app, sandbox="docker"))
+    assert again["tests[products]"].cached and again["mutation[products]"].cached
+    assert not again["tests[orders]"].cached and not again["mutation[orders]"].cached
+
+
+def test_broken_copy_fails_the_right_gates_with_the_right_findings(
+    docker_ready, store, project, broken_app: Path
+) -> None:
+    report = run_gates(store, project, broken_app, sandbox="docker")
+    results = by_label(report)
+    assert not report.passed
+
+    arch = results["architecture"]
+    assert arch.status == "failed"
+    assert [(f.file, "app.features.products.services" in f.message) for f in arch.findings] == [
+        ("app/features/orders/services.py", True)]
+
+    types = results["types"]
+    assert types.status == "failed"
+    [type_error] = types.findings
+    assert type_error.file == "app/features/products/services.py"
+    assert type_error.rule == "return-value"
+
+    assert results["tests[orders]"].status == "passed", "weak tests still pass and cover"
+    weak = results["mutation[orders]"]
+    assert weak.status == "failed" and weak.score < 85  # type: ignore[operator]
+    assert any("survived" in f.message for f in weak.findings)
+
+    assert results["lint"].status == "passed" and results["format"].status == "passed"
+    verdicts = {v.slice: v for v in report.verdicts}
+    assert verdicts["orders"].verdict == verdicts["products"].verdict == "FAIL"
+    assert any(reason.startswith("architecture") for reason in verdicts["orders"].reasons)
+    assert not any(reason.startswith("architecture") for reason in verdicts["products"].reasons)
+
+
+def test_auto_prefers_docker(docker_ready, store, project, vsa_app: Path) -> None:
+    report = run_gates(store, project, vsa_app, gates=["lint"])
+    assert (report.backend, report.isolated, report.notes) == ("docker", True, [])
+
+
+def test_missing_image(docker_ready, store, project, vsa_app: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BMADGEN_GATE_IMAGE", "bmadgen/missing:0")
+    with pytest.raises(EnvironmentUnavailable, match="bmadgen/missing:0 is not on the") as caught:
+        run_gates(store, project, vsa_app, gates=["lint"], sandbox="docker")
+    assert "bmadgen sandbox image build" in caught.value.one_line()
+    fallback = run_gates(store, project, vsa_app, gates=["lint"], sandbox="auto")
+    assert fallback.backend == "local" and not fallback.isolated
+    assert "Docker unavailable" in fallback.notes[0]
+
+
+def test_sandbox_commands(docker_ready, cli, small_box) -> None:
+    name = small_box.container.name
+    code, out, _ = cli("sandbox", "list", "--all", "--json")
+    assert code == 0 and name in [s["name"] for s in json.loads(out)]
+    code, out, _ = cli("sandbox", "pause", small_box.run_id, "--json")
+    assert code == 0 and json.loads(out)[0]["status"] == "paused"
+    code, _, err = cli("sandbox", "pause", small_box.run_id)
+    assert code == 5 and "is paused, not running" in err
+    code, out, _ = cli("sandbox", "resume", small_box.run_id, "--json")
+    assert code == 0 and json.loads(out)[0]["status"] == "running"
+    code, out, _ = cli("sandbox", "prune", "--json")
+    assert name not in json.loads(out)["removed"], "a live run's sandbox is not an orphan"
+    code, out, _ = cli("sandbox", "rm", name, "--json")
+    assert code == 0 and json.loads(out)[0]["status"] == "removed"
+    code, _, err = cli("sandbox", "rm", name)
+    assert code == 4 and "no bmadgen sandbox" in err
+
+
+@pytest.fixture
+def small_box(docker_ready, vsa_app: Path):
+    from bmadgen.sandbox.docker_backend import DockerSandbox
+    from bmadgen.sandbox.tiers import get_tier
+
+    box = DockerSandbox(vsa_app, project="cli", tier=get_tier("free"), client=docker_ready)
+    yield box
+    box.close()
