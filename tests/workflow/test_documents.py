@@ -204,3 +204,33 @@ def test_every_project_type_gives_a_valid_app_spec(type_name):
     spec = appspec.parse(appspec.AppSpec.model_validate(plan.appspec().model_dump()).model_dump())
     frs = {fr for fr, _, _ in plan.functional_requirements}
     assert frs == {r for f in spec.features for r in f.requirements}
+
+
+def test_a_provider_returning_the_wrong_shape_is_refused(store, shop, monkeypatch):
+    from bmadgen.agents import offline
+    from bmadgen.errors import InvalidInput
+
+    monkeypatch.setitem(offline.BUILDERS, "functional_requirements", lambda _c: ["not a table"])
+    run_until(store, shop, "vision")
+    with pytest.raises(InvalidInput, match="returned list for section 'functional-requirements'"):
+        service.run_phase(store, shop, "requirements")
+    assert not (Path(shop.path) / "docs" / "prd.md").exists()
+
+
+def test_a_dropped_feature_keeps_its_task_with_a_note(store, shop):
+    from bmadgen import tasks
+
+    run_until(store, shop, "development")
+    service.rollback_phase(store, shop, "requirements")
+    answers.set_one(store, shop.id, definitions.project_type("ecommerce"),
+                    "requirements.features", "catalog; cart; orders")
+    for phase in ("requirements", "prototype", "architecture", "development"):
+        service.run_phase(store, shop, phase)
+        service.approve_phase(store, shop, phase)
+    service.rollback_phase(store, shop, "development")
+    service.run_phase(store, shop, "development")
+    listed = tasks.list_tasks(store, shop.id, limit=500).items
+    customers = next(t for t in listed if t.ref == "slice:customers")
+    assert [n.text for n in customers.notes] == [
+        "this feature is no longer in the app spec (dropped by a later architecture run)"]
+    assert all(not t.notes for t in listed if t.ref in ("slice:catalog", "slice:cart"))

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bmadgen.agents.provider import FillContext, Filled, Provider, Table
+from bmadgen.errors import InvalidInput
 from bmadgen.workflow.definitions import Agent, DocTemplate, Section
 from bmadgen.workflow.plan import Plan
 
@@ -94,9 +95,23 @@ def _render_one(section: Section, context: FillContext, level: int, provider: Pr
                          index=context.index, parent_index=context.parent_index)
     body = ""
     if section.fill:
-        body = to_markdown(section.type or "paragraphs", provider.fill(section, context))
+        content = _checked(section, provider, provider.fill(section, context))
+        body = to_markdown(section.type or "paragraphs", content)
     out.append(RenderedSection(id=section.id, title=title, level=min(level, 6), body=body))
     _render_sections(section.sections, context, level + 1, provider, out)
+
+
+def _checked(section: Section, provider: Provider, content: object) -> Filled:
+    """What a provider returns is checked before it is written: a model may return anything."""
+    kind = section.type or "paragraphs"
+    ok = (isinstance(content, Table) if kind == "table" else
+          isinstance(content, str) or (isinstance(content, list)
+                                        and all(isinstance(i, str) for i in content)))
+    if not ok:
+        expected = "a table" if kind == "table" else "text or a list of text"
+        raise InvalidInput(f"the {provider.name} provider returned {type(content).__name__} for "
+                           f"section {section.id!r}; expected {expected}")
+    return content  # type: ignore[return-value]
 
 
 def to_markdown(kind: str, content: Filled) -> str:

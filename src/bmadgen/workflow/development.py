@@ -73,7 +73,24 @@ def create_story_tasks(store: Store, project: Project, plan: Plan) -> list[Task]
                     + "\n".join(f"- {c}" for c in story.acceptance))
             created.append(_upsert(store, project.id, f"story:{feature.name}:{number}",
                                    f"Story: {story.title}", text, parent_id=parent.id))
+    _flag_dropped_slices(store, project, {f.name for f in plan.features})
     return created
+
+
+DROPPED_NOTE = "this feature is no longer in the app spec (dropped by a later architecture run)"
+
+
+def _flag_dropped_slices(store: Store, project: Project, kept: set[str]) -> None:
+    """A slice task whose feature was dropped is kept (it may hold notes) but says so once."""
+    rows = store.query(
+        "SELECT id, ref FROM tasks WHERE project_id = ? AND status = 'active' AND ref LIKE "
+        "'slice:%'", (project.id,))
+    for row in rows:
+        if row["ref"].removeprefix("slice:") in kept:
+            continue
+        task = tasks.get(store, project.id, row["id"])
+        if not any(note.text == DROPPED_NOTE for note in task.notes):
+            tasks.update(store, project.id, task.id, note=DROPPED_NOTE)
 
 
 def _unavailable(exc: ModuleNotFoundError, modules: tuple[str, ...]) -> bool:
