@@ -151,7 +151,7 @@ def _image_info(image, name: str) -> ImageInfo:
     labels = image.labels or {}
     return ImageInfo(
         name=name,
-        id=image.short_id,
+        id=image.short_id.removeprefix("sha256:"),
         size_mb=round((image.attrs.get("Size") or 0) / 1e6, 1),
         created=str(image.attrs.get("Created", ""))[:19],
         kind=labels.get(IMAGE_LABEL, "base"),
