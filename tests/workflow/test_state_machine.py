@@ -158,3 +158,12 @@ def test_state_rows_survive_reopening_the_store(store, shop, bmadgen_home):
     with open_store() as again:
         assert state.get(again, shop.id, "vision").status == "approved"
         assert state.get(again, shop.id, "vision").approved_hashes["docs/brief.md"]
+
+
+def test_a_document_git_cannot_commit_is_a_clear_conflict(store, shop):
+    folder = Path(shop.path)
+    (folder / ".gitignore").write_text("docs/\n")
+    service.run_phase(store, shop, "vision")
+    with pytest.raises(Conflict, match="git could not commit docs/brief.md"):
+        service.approve_phase(store, shop, "vision")
+    assert statuses(store, shop)["vision"] == "awaiting_approval"

@@ -180,10 +180,9 @@ def new_project(store: Store, name: str, type: str, folder: Path,
         raise Conflict(f"{folder} exists and is not an empty folder",
                        hint="pick another --dir or remove the folder")
     summary = (given or {}).get("vision", {}).get("summary", "")
+    vcs.open_repo(folder, create=True)  # first: without git nothing else is created
     project = projects.create(store, name, type=ptype.id, description=summary, path=folder)
-    folder.mkdir(parents=True, exist_ok=True)
     projects.write_marker(folder, project)
-    vcs.open_repo(folder, create=True)
     state.ensure(store, project.id, flow)
     if given:
         answers_mod.save(store, project.id, given, source="file")
@@ -435,7 +434,7 @@ def approve_phase(store: Store, project: Project, phase_id: str | None = None) -
     paths = [p.rstrip("/") for p in phase.produces] + [ANSWERS_RELPATH]
     message = (f"{phase.id}: {phase.title} approved\n\nAgent: {agent.title} ({agent.id})\n"
                f"Checklist: {result.summary}\n")
-    sha = vcs.commit(folder, message, paths) or vcs.head_sha(folder)
+    sha = _commit(folder, message, paths)
     state.update(store, project.id, phase.id, status="approved", approved_at=time.time(),
                  approved_hashes=drift.hashes(folder, phase), commit_sha=sha,
                  stale_reason=None, checklist=result.model_dump())
@@ -447,6 +446,19 @@ def approve_phase(store: Store, project: Project, phase_id: str | None = None) -
     return PhaseResult(phase=phase.id, status="approved", documents=drift.expand(folder, phase.produces),
                        checklist=result, commit_sha=sha,
                        message=f"{phase.title} approved and committed ({(sha or '')[:8]})")
+
+
+def _commit(folder: Path, message: str, paths: list[str]) -> str | None:
+    """One commit of the phase's documents; the existing head when nothing changed."""
+    import git
+
+    try:
+        return vcs.commit(folder, message, paths) or vcs.head_sha(folder)
+    except git.GitCommandError as exc:  # e.g. a .gitignore rule that hides a document
+        reason = " ".join(str(exc.stderr or exc).split())
+        raise Conflict(f"git could not commit {', '.join(paths)}: {reason}",
+                       hint="check the folder's .gitignore and `git status`; nothing was "
+                            "approved") from exc
 
 
 def _record_handoff(store: Store, project: Project, flow: Workflow, phase: Phase,
