@@ -167,3 +167,13 @@ def test_a_document_git_cannot_commit_is_a_clear_conflict(store, shop):
     with pytest.raises(Conflict, match="git could not commit docs/brief.md"):
         service.approve_phase(store, shop, "vision")
     assert statuses(store, shop)["vision"] == "awaiting_approval"
+
+
+def test_a_document_that_is_not_utf8_is_drift_not_a_crash(store, shop):
+    folder = Path(shop.path)
+    run_until(store, shop, "requirements")
+    (folder / "docs" / "prd.md").write_bytes(b"# PRD\n\xff\xfe broken bytes\n")
+    assert statuses(store, shop)["requirements"] == "awaiting_approval"
+    assert "broken bytes" in service.show_document(shop, "prd")
+    with pytest.raises(Conflict, match="checklist fails"):
+        service.approve_phase(store, shop, "requirements")

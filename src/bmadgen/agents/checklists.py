@@ -126,7 +126,8 @@ def sections(markdown: str) -> list[tuple[int, str, str]]:
 
 def _read(context: CheckContext, relpath: str) -> str:
     path = context.folder / relpath
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    # A hand edit may leave bytes that are not UTF-8; the checks still read what they can.
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
 
 def _section_body(markdown: str, title: str) -> str:
@@ -218,7 +219,7 @@ def _prototype_files(context: CheckContext) -> list[Path]:
 @check
 def prototype_offline(context: CheckContext) -> Verdict:
     files = _prototype_files(context)
-    external = [p.name for p in files if _EXTERNAL.search(p.read_text(encoding="utf-8"))]
+    external = [p.name for p in files if _EXTERNAL.search(p.read_text(encoding="utf-8", errors="replace"))]
     return share([p.name for p in files], external, "external URLs in",
                  nothing="no prototype files")
 
@@ -227,7 +228,7 @@ def prototype_offline(context: CheckContext) -> Verdict:
 def prototype_links(context: CheckContext) -> Verdict:
     broken, total = [], 0
     for path in (p for p in _prototype_files(context) if p.suffix == ".html"):
-        for target in _LINK.findall(path.read_text(encoding="utf-8")):
+        for target in _LINK.findall(path.read_text(encoding="utf-8", errors="replace")):
             total += 1
             if not (path.parent / target).is_file():
                 broken.append(f"{path.name} -> {target}")

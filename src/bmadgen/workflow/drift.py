@@ -41,7 +41,7 @@ def expand(folder: Path, produces: list[str]) -> list[str]:
 def file_hash(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
 

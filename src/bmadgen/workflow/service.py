@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from bmadgen import handoff, memory, projects, tasks, vcs
 from bmadgen.agents import checklists
 from bmadgen.agents.checklists import ChecklistResult
-from bmadgen.errors import Conflict, GatesFailed, InvalidInput, NotFound
+from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, InvalidInput, NotFound
 from bmadgen.models import Project
 from bmadgen.store import Store
 from bmadgen.validation import identifier
@@ -123,14 +123,19 @@ def _write(folder: Path, relpath: str, content: str) -> None:
     target = (folder / relpath).resolve()
     if not target.is_relative_to(folder.resolve()):
         raise InvalidInput(f"refusing to write outside the project folder: {relpath}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise EnvironmentUnavailable(f"cannot write {relpath}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(content)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise EnvironmentUnavailable(f"cannot write {relpath}: {exc.strerror or exc}") from exc
         raise
 
 
@@ -605,7 +610,7 @@ def show_document(project: Project, name: str, rev: str | None = None) -> str:
     path = folder / relpath
     if not path.is_file():
         raise NotFound(f"{relpath} does not exist yet")
-    return path.read_text(encoding="utf-8")
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def document_history(project: Project, name: str, limit: int = 50) -> list[DocumentCommit]:
