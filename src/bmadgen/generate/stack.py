@@ -150,6 +150,7 @@ class Renderer:
         self.problems: list[str] = []
         self.env = _environment(stack)
         self._compiled: dict[str, Any] = {}
+        self._paths: dict[str, Any] = {}
 
     def _template(self, name: str):
         if name not in self._compiled:
@@ -166,7 +167,9 @@ class Renderer:
         from jinja2 import TemplateError
 
         try:
-            rendered = self.env.from_string(template_path).render(context)
+            if template_path not in self._paths:
+                self._paths[template_path] = self.env.from_string(template_path)
+            rendered = self._paths[template_path].render(context)
         except TemplateError as exc:
             self.problems.append(_describe(exc, f"{self.stack.name}/{label} (path)"))
             return None

@@ -1,9 +1,11 @@
 """Atomic application of a set of file writes and deletions to the project tree.
 
 1. Stage every new content into `.bmadgen/tmp/<run>/` (inside the project, so renames stay on
-   one file system), each file flushed to disk.
-2. Write the journal `.bmadgen/generation-journal.json` (itself written to a temporary name and
-   renamed: this rename is the commit point).
+   one file system). Like git's defaults, staged files are not fsynced one by one (that
+   doubled the time of a 200-file run): an interrupted or killed process loses nothing, a
+   power cut can lose what the OS had not flushed, as with git.
+2. Write the journal `.bmadgen/generation-journal.json` (fsynced, written to a temporary name
+   and renamed: this rename is the commit point).
 3. Rename each staged file over its target, delete what goes, commit to git, drop the journal.
 
 Interrupted before step 2, the tree is untouched and the staging folder is garbage. Interrupted
@@ -46,12 +48,13 @@ class _KillSwitch:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _write_durably(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes, *, durable: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 @dataclass
@@ -70,7 +73,7 @@ class Transaction:
         moves = []
         for index, (relpath, content) in enumerate(sorted(self.writes.items())):
             staged = staging / str(index)
-            _write_durably(staged, content.encode("utf-8", errors="surrogateescape"))
+            _write(staged, content.encode("utf-8", errors="surrogateescape"))
             moves.append([staged.relative_to(self.project).as_posix(), relpath])
             kill.tick()
         journal = {
@@ -82,7 +85,7 @@ class Transaction:
         }
         journal_path = self.project / JOURNAL
         pending = journal_path.with_name(journal_path.name + f".{run_id}")
-        _write_durably(pending, json.dumps(journal, indent=1).encode())
+        _write(pending, json.dumps(journal, indent=1).encode(), durable=True)
         os.replace(pending, journal_path)  # the commit point
         return _roll_forward(self.project, journal, kill)
 
