@@ -127,13 +127,18 @@ def test_answers_sample_prints_a_valid_file(capsys):
     (["answers", "sample", "--type", "bakery"], 3, "unknown project type 'bakery'"),
     (["new", "shop", "--type", "bakery", "--yes"], 3, "choose one of: blog, ecommerce"),
     (["new", "Shop Two", "--type", "blog", "--yes"], 3, "project name 'Shop Two' is not valid"),
+    (["new", "shop", "--type", "blog", "--until", "deploy"], 4, "unknown phase 'deploy'"),
 ])
-def test_bad_input_is_one_line_with_exit_code(capsys, args, code, message):
+def test_bad_input_is_one_line_with_exit_code(capsys, store, tmp_path, monkeypatch, args, code,
+                                             message):
+    monkeypatch.chdir(tmp_path)
     result = cli(capsys, *args)
     assert result[0] == code
     assert message in result[2]
     assert "Traceback" not in result[2]
     assert len(result[2].strip().splitlines()) == 1
+    assert store.query_one("SELECT count(*) FROM projects")[0] == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_answers_file_creates_nothing_and_names_key_and_line(capsys, tmp_path, store):

@@ -109,8 +109,10 @@ def new(
     Without them it asks each question and each approval in the terminal; quitting keeps the
     answers given so far (`bmadgen phase run` resumes at the same question).
     """
-    from bmadgen.workflow import service
+    from bmadgen.workflow import definitions, service
 
+    if until is not None:
+        definitions.workflow().phase(until)  # an unknown phase is refused before anything exists
     folder = directory if directory is not None else Path.cwd() / name
     with common.open_store() as store:
         project = service.new_project(store, name, type, folder, answers)
