@@ -87,8 +87,11 @@ def _print_unattended(result: Any) -> None:
     _print_result(result, review_items=False)
 
 
-def _confirm_approval(result: Any) -> bool:
-    return bool(typer.confirm(f"Approve {result.phase}?", default=True))
+def _approval_prompt(*, to_stderr: bool):
+    def confirm(result: Any) -> bool:
+        return bool(typer.confirm(f"Approve {result.phase}?", default=True, err=to_stderr))
+
+    return confirm
 
 
 def new(
@@ -120,7 +123,7 @@ def new(
             typer.echo(f"created {project.name} ({project.type}) in {project.path}")
         results = service.run_through(
             store, project, asker=TerminalAsker(to_stderr=as_json),
-            approve=(lambda _result: True) if yes else _confirm_approval,
+            approve=(lambda _result: True) if yes else _approval_prompt(to_stderr=as_json),
             until=until,
             on_result=None if as_json else (_print_unattended if yes else _print_result),
         )
