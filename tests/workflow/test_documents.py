@@ -234,3 +234,19 @@ def test_a_dropped_feature_keeps_its_task_with_a_note(store, shop):
     assert [n.text for n in customers.notes] == [
         "this feature is no longer in the app spec (dropped by a later architecture run)"]
     assert all(not t.notes for t in listed if t.ref in ("slice:catalog", "slice:cart"))
+
+
+@pytest.mark.parametrize("type_name", definitions.project_type_names())
+def test_every_project_type_runs_through_architecture(store, tmp_path, type_name):
+    from bmadgen import appspec
+
+    ptype = definitions.project_type(type_name)
+    path = tmp_path / "answers.yaml"
+    path.write_text(answers.sample(ptype))
+    project = service.new_project(store, "demo", type_name, tmp_path / "demo", path)
+    run_until(store, project, "architecture")
+    folder = Path(project.path)
+    spec = appspec.load(folder / "appspec.yaml")
+    assert [f.name for f in spec.features] == [f.name for f in ptype.features]
+    summary = service.status(store, project)
+    assert [p.checklist.split()[0] for p in summary.phases[:4]] == ["PASS"] * 4
