@@ -177,8 +177,8 @@ def phase_status(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTI
         common.print_json(summary)
         return
     for finding in summary.drift:
-        common.err_console().print(f"drift: {finding.reason}; stale: "
-                                   f"{', '.join(finding.stale) or 'none'}", markup=False)
+        typer.echo(f"drift: {finding.reason}; stale: {', '.join(finding.stale) or 'none'}",
+                   err=True)
     _status_table(summary)
 
 
