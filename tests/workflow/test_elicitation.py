@@ -94,3 +94,26 @@ def test_interactive_new_asks_for_approval_and_stops_on_no(tmp_path, store):
     assert "next: bmadgen phase approve vision" in result.output
     row = store.query_one("SELECT status FROM workflow_phases WHERE phase = 'vision'")
     assert row["status"] == "awaiting_approval"
+
+
+def test_reask_offers_the_stored_answers_as_defaults(tmp_path, monkeypatch, store,
+                                                     ecommerce_answers):
+    from bmadgen.cli.app import app
+
+    folder = tmp_path / "shop"
+    runner = CliRunner()
+    created = runner.invoke(app, ["new", "shop", "--type", "ecommerce", "--answers",
+                                  str(ecommerce_answers), "--yes", "--until", "vision",
+                                  "--dir", str(folder)])
+    assert created.exit_code == 0, created.output
+    monkeypatch.chdir(folder)
+    assert runner.invoke(app, ["phase", "rollback", "vision"]).exit_code == 0
+    # Enter keeps an answer; only the goals change.
+    keystrokes = "\n\n\nSell online; Ship in a day\n\n\n\n"
+    rerun = runner.invoke(app, ["phase", "run", "vision", "--reask"], input=keystrokes)
+    assert rerun.exit_code == 0, rerun.output
+    assert "[Shoppers buying books; Store staff managing stock and orders]" in rerun.output
+    given = answers.stored(store, store.query_one("SELECT id FROM projects")[0])["vision"]
+    assert given["goals"] == ["Sell online", "Ship in a day"]
+    assert given["users"] == ["Shoppers buying books", "Store staff managing stock and orders"]
+    assert "- Ship in a day" in (folder / "docs" / "brief.md").read_text()
