@@ -145,3 +145,6 @@ def test_removing_a_feature_from_the_spec_removes_its_untouched_files(generated_
     result = service.generate_app(generated_shop)
     assert "app/features/orders/api.py" in result.deleted
     assert not (generated_shop / "app/features/orders").exists()
+    # The spec change that caused it is part of the same, single commit.
+    assert git(generated_shop, "status", "--porcelain") == ""
+    assert "appspec.yaml" in git(generated_shop, "show", "--name-only", "--format=", "HEAD")

@@ -154,6 +154,7 @@ def _run(
         elif plan.read_current(project, path) != content:
             transaction.writes[path] = content
     transaction.deletes += deletes
+    transaction.also_commit = [appspec.SPEC_FILENAME]
     if transaction.writes or transaction.deletes:
         result.commit = transaction.apply()
     result.summary = _summary(result)

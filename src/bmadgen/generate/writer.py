@@ -64,6 +64,7 @@ class Transaction:
     commit: bool = True  # False when conflicts are written: the user resolves, then commits
     writes: dict[str, str] = field(default_factory=dict)
     deletes: list[str] = field(default_factory=list)
+    also_commit: list[str] = field(default_factory=list)  # e.g. the app spec it came from
 
     def apply(self) -> str | None:
         """Stage, journal, apply; returns the new commit's sha (None if no commit)."""
@@ -81,6 +82,7 @@ class Transaction:
             "commit": self.commit,
             "moves": moves,
             "deletes": sorted(self.deletes),
+            "also_commit": sorted(self.also_commit),
             "staging": staging.relative_to(self.project).as_posix(),
         }
         journal_path = self.project / JOURNAL
@@ -114,7 +116,8 @@ def _roll_forward(project: Path, journal: dict, kill: _KillSwitch | None = None)
     shutil.rmtree(project / journal["staging"], ignore_errors=True)
     sha = None
     if journal["commit"]:
-        paths = sorted({target for _, target in journal["moves"]} | set(journal["deletes"]))
+        paths = sorted({target for _, target in journal["moves"]} | set(journal["deletes"])
+                       | set(journal.get("also_commit", [])))
         sha = vcs.commit(project, journal["message"], paths)
     (project / JOURNAL).unlink(missing_ok=True)
     return sha
