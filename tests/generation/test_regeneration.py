@@ -148,3 +148,15 @@ def test_removing_a_feature_from_the_spec_removes_its_untouched_files(generated_
     # The spec change that caused it is part of the same, single commit.
     assert git(generated_shop, "status", "--porcelain") == ""
     assert "appspec.yaml" in git(generated_shop, "show", "--name-only", "--format=", "HEAD")
+
+
+def test_regen_of_a_slice_added_to_the_spec_by_hand_also_mounts_it(generated_shop: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((generated_shop / "appspec.yaml").read_text())
+    data["features"].append({"name": "coupons", "entities": [
+        {"name": "coupon", "fields": [{"name": "code", "type": "str", "unique": True}]}]})
+    (generated_shop / "appspec.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    result = service.regen_slice(generated_shop, "coupons")
+    assert "app/features/coupons/api.py" in result.written
+    assert "coupons_api.router" in (generated_shop / "app/main.py").read_text()

@@ -219,11 +219,13 @@ def regen_slice(
     project = Path(project_dir) if dry_run else _prepare(project_dir)
     spec = _load_spec(project)
     spec.feature(name)  # NotFound when it is not in the app spec
-    rendered = _render(spec, [name], templates_root)
+    # A slice generated for the first time must also be mounted by the skeleton (main.py).
+    owners = [name] if manifest.load_owner(project, name) is not None else [SKELETON, name]
+    rendered = _render(spec, owners, templates_root)
     return _run(
         project,
         rendered=rendered,
-        owners=[name],
+        owners=owners,
         removed=[],
         message=f"bmadgen: regenerate slice {name}",
         dry_run=dry_run,
