@@ -158,9 +158,7 @@ def run(*, store_path: Path | None = None, docker: bool = True) -> DoctorReport:
         _store_check(store),
         Check(name="git", status="ok" if git else "fail",
               detail=f"git {git}" if git else "git not found on PATH (apt-get install git)"),
-        Check(name="docker", status="ok" if docker_version else "warn",
-              detail=docker_detail if docker_version
-              else f"{docker_detail}; gates fall back to the local backend, which does not isolate"),
+        _docker_check(docker, docker_version, docker_detail),
         Check(name="llm keys", status="ok" if keys else "warn",
               detail=", ".join(keys) if keys
               else "no provider key set; the offline provider fills documents from templates"),
@@ -176,6 +174,15 @@ def run(*, store_path: Path | None = None, docker: bool = True) -> DoctorReport:
         llm_provider_keys=keys,
         checks=checks,
     )
+
+
+def _docker_check(checked: bool, version: str | None, detail: str) -> Check:
+    if not checked:
+        return Check(name="docker", status="ok", detail="not checked (--no-docker)")
+    if version:
+        return Check(name="docker", status="ok", detail=detail)
+    return Check(name="docker", status="warn",
+                 detail=f"{detail}; gates fall back to the local backend, which does not isolate")
 
 
 def _store_check(store: StoreInfo) -> Check:

@@ -246,3 +246,16 @@ def test_doctor_exit_code_follows_the_store(cli, shop, monkeypatch):
     assert broken.code == 6
     report = broken.json()
     assert next(c for c in report["checks"] if c["name"] == "store")["status"] == "fail"
+
+
+def test_user_text_is_printed_literally_one_row_each(cli):
+    assert cli("project", "new", "odd [/] name").code == 0
+    assert cli("memory", "add", "closing [/] tag\nsecond [bold]line", "--title", "[/x]").code == 0
+    assert cli("task", "add", "[red]task[/red]").code == 0
+    listed = cli("memory", "list")
+    assert listed.code == 0
+    row = next(line for line in listed.out.splitlines() if line.startswith("1 "))
+    assert "[/x]" in row and "closing [/] tag second [bold]line" in row
+    assert "[red]task[/red]" in cli("task", "list").out
+    assert cli("project", "show").out.startswith("odd [/] name (id 1")
+    assert cli("state").code == 0

@@ -20,17 +20,49 @@ task_app = typer.Typer(help="Track tasks with priority, progress, notes and bloc
 IMPORTANCE_HELP = "critical, high, medium or low"
 
 
-def _add_row(table, *cells: str) -> None:
-    """Add cells as plain text: user text such as "[/]" must never be read as rich markup."""
-    from rich.text import Text
-
-    table.add_row(*(Text(cell) for cell in cells))
 
 
-def _esc(text: str) -> str:
-    from rich.markup import escape
+# Output for people is plain aligned text, not rich: importing and rendering rich costs ~80 ms,
+# a third of the whole `bmadgen memory search` budget (see docs/perf/store.md). Plain text is
+# also what scripts grep, and user text can never be read as markup.
 
-    return escape(text)
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
+
+
+def _table(headers: list[str], rows: list[list[str]], *, flex: int | None = None,
+           title: str | None = None) -> str:
+    """Aligned columns, one line a row; the `flex` column is cut to fit the terminal."""
+    import shutil
+
+    cells = [[_one_line(str(cell)) for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    if flex is not None:
+        columns = shutil.get_terminal_size((120, 24)).columns
+        others = sum(w for i, w in enumerate(widths) if i != flex) + 2 * (len(widths) - 1)
+        widths[flex] = min(widths[flex], max(12, columns - others))
+
+    def line(row: list[str]) -> str:
+        return "  ".join(_fit(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row))
+
+    out = [title] if title else []
+    out += [line(headers), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells] if cells else ["(none)"]
+    return "\n".join(text.rstrip() for text in out)
+
+
+def _say(*lines: str) -> None:
+    sys.stdout.write("".join(line + "\n" for line in lines))
+
+
+def _page_footer(page) -> str:
+    first = page.offset + 1 if page.items else 0
+    return f"{first}-{page.offset + len(page.items)} of {page.total}"
 
 
 def register(app: typer.Typer) -> None:
@@ -50,13 +82,11 @@ def _print_project(project, as_json: bool) -> None:
     if as_json:
         common.print_json(project)
         return
-    out = common.console()
-    out.print(f"[bold]{_esc(project.name)}[/] (id {project.id}, {_esc(project.type)}, "
-              f"{project.status})")
+    _say(f"{project.name} (id {project.id}, {project.type}, {project.status})")
     if project.description:
-        out.print(project.description, markup=False)
+        _say(project.description)
     if project.path:
-        out.print(f"folder: {project.path}", markup=False)
+        _say(f"folder: {project.path}")
 
 
 @project_app.command("new")
@@ -89,13 +119,9 @@ def project_list(
     if as_json:
         common.print_json(page)
         return
-    from rich.table import Table
-
-    table = Table("id", "name", "type", "status", "updated")
-    for p in page.items:
-        _add_row(table, str(p.id), p.name, p.type, p.status, common.format_time(p.updated_at))
-    common.console().print(table)
-    common.console().print(f"{len(page.items)} of {page.total}")
+    rows = [[str(p.id), p.name, p.type, p.status, common.format_time(p.updated_at)]
+            for p in page.items]
+    _say(_table(["id", "name", "type", "status", "updated"], rows, flex=1), _page_footer(page))
 
 
 @project_app.command("show")
@@ -157,21 +183,19 @@ def _print_memories(page, as_json: bool, *, show_score: bool = False) -> None:
     if as_json:
         common.print_json(page)
         return
-    from rich.table import Table
-
-    table = Table("id", "importance", "title", "text", "created")
-    if show_score:
-        table.add_column("score")
+    headers = ["id", "importance", "created", "title", "text"]
+    rows = []
     for m in page.items:
-        text = m.content if len(m.content) <= 80 else m.content[:77] + "..."
-        row = [str(m.id), m.importance, m.title, text, common.format_time(m.created_at)]
+        rows.append([str(m.id), m.importance, common.format_time(m.created_at),
+                     _fit(_one_line(m.title), 40), m.content])
         if show_score:
-            row.append(f"{m.score:.3g}" if m.score is not None else "")
-        _add_row(table, *row)
-    out = common.console()
-    out.print(table)
-    shown_to = page.offset + len(page.items)
-    out.print(f"{page.offset + 1 if page.items else 0}-{shown_to} of {page.total}")
+            rows[-1].insert(1, f"{m.score:.3g}" if m.score is not None else "")
+    if show_score:
+        headers.insert(1, "score")
+    footer = _page_footer(page)
+    if getattr(page, "matched", "all") == "any":
+        footer += " (no memory has every word; showing those with any)"
+    _say(_table(headers, rows, flex=len(headers) - 1), footer)
 
 
 @memory_app.command("add")
@@ -254,15 +278,14 @@ def memory_show(
     if as_json:
         common.print_json(mem)
         return
-    out = common.console()
-    out.print(f"[bold]#{mem.id} {_esc(mem.title)}[/] ({mem.importance}, {_esc(mem.kind)}, "
-              f"{common.format_time(mem.created_at)})")
+    _say(f"#{mem.id} {mem.title}".rstrip() + f" ({mem.importance}, {mem.kind}, "
+         f"{common.format_time(mem.created_at)})")
     if mem.file_path:
         where = mem.file_path + (f":{mem.line_start}-{mem.line_end}" if mem.line_start else "")
-        out.print(f"file: {where}", markup=False)
+        _say(f"file: {where}")
     if mem.task_id:
-        out.print(f"task: {mem.task_id}")
-    out.print(mem.content, markup=False)
+        _say(f"task: #{mem.task_id}")
+    _say("", mem.content)
 
 
 @memory_app.command("forget")
@@ -290,17 +313,15 @@ def _print_task(task, as_json: bool) -> None:
     if as_json:
         common.print_json(task)
         return
-    out = common.console()
-    out.print(f"[bold]#{task.id} {_esc(task.title)}[/] ({task.status}, {task.priority}, "
-              f"{task.progress}%)", markup=True)
+    _say(f"#{task.id} {task.title} ({task.status}, {task.priority}, {task.progress}%)")
     if task.description:
-        out.print(task.description, markup=False)
+        _say(task.description)
     if task.parent_id:
-        out.print(f"parent: #{task.parent_id}")
+        _say(f"parent: #{task.parent_id}")
     for blocker in task.open_blockers:
-        out.print(f"blocked: {blocker}", markup=False)
+        _say(f"blocked: {blocker}")
     for note in task.notes:
-        out.print(f"  {common.format_time(note.created_at)} {note.kind}: {note.text}", markup=False)
+        _say(f"  {common.format_time(note.created_at)} {note.kind}: {_one_line(note.text)}")
 
 
 @task_app.command("add")
@@ -344,14 +365,10 @@ def task_list(
     if as_json:
         common.print_json(page)
         return
-    from rich.table import Table
-
-    table = Table("id", "status", "priority", "progress", "title", "blocked")
-    for t in page.items:
-        _add_row(table, str(t.id), t.status, t.priority, f"{t.progress}%", t.title,
-                      "yes" if t.open_blockers else "")
-    common.console().print(table)
-    common.console().print(f"{len(page.items)} of {page.total}")
+    rows = [[str(t.id), t.status, t.priority, f"{t.progress}%", "yes" if t.open_blockers else "",
+             t.title] for t in page.items]
+    _say(_table(["id", "status", "priority", "progress", "blocked", "title"], rows, flex=5),
+         _page_footer(page))
 
 
 @task_app.command("show")
@@ -408,16 +425,14 @@ def task_done(
 # ---------------------------------------------------------------- state, handoff, export, doctor
 
 
-def _task_rows(title: str, items, *, completed: bool = False):
-    from rich.table import Table
-
-    table = Table("id", "priority", "progress", "title", "blocked" if not completed else "done",
-                  title=title, title_justify="left")
+def _task_table(title: str, items, *, completed: bool = False) -> str:
+    rows = []
     for t in items:
-        last = common.format_time(t.completed_at) if completed else (
-            "; ".join(t.open_blockers) if t.open_blockers else "")
-        _add_row(table, str(t.id), t.priority, f"{t.progress}%", t.title, last)
-    return table
+        last = common.format_time(t.completed_at) if completed else "; ".join(t.open_blockers)
+        rows.append([str(t.id), t.priority, f"{t.progress}%", _fit(_one_line(t.title), 60), last])
+    last_header = "completed" if completed else "blocked by"
+    return _table(["id", "priority", "progress", "title", last_header], rows, flex=4,
+                  title=title)
 
 
 def state(
@@ -433,19 +448,14 @@ def state(
     if as_json:
         common.print_json(result)
         return
-    out = common.console()
-    out.print(f"[bold]{_esc(proj.name)}[/] ({_esc(proj.type)}): {result.active_total} active tasks, "
-              f"{result.completed_total} completed, {result.memory_total} memories")
-    out.print(_task_rows("Active tasks", result.active_tasks))
-    out.print(_task_rows("Recently completed", result.recently_completed, completed=True))
-    from rich.table import Table
-
-    table = Table("id", "importance", "kind", "title", "text", title="Most important memories",
-                  title_justify="left")
-    for m in result.important_memories:
-        text = m.content if len(m.content) <= 80 else m.content[:77] + "..."
-        _add_row(table, str(m.id), m.importance, m.kind, m.title, text)
-    out.print(table)
+    memories = [[str(m.id), m.importance, m.kind, _fit(_one_line(m.title), 40), m.content]
+                for m in result.important_memories]
+    _say(f"{proj.name} ({proj.type}): {result.active_total} active tasks, "
+         f"{result.completed_total} completed, {result.memory_total} memories", "",
+         _task_table("Active tasks", result.active_tasks), "",
+         _task_table("Recently completed", result.recently_completed, completed=True), "",
+         _table(["id", "importance", "kind", "title", "text"], memories, flex=4,
+                title="Most important memories"))
 
 
 def handoff(
@@ -503,10 +513,8 @@ def doctor(
     if as_json:
         common.print_json(report)
     else:
-        out = common.console()
-        out.print(f"bmadgen {report.bmadgen_version}, Python {report.python}, {report.platform}")
         marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
-        for check in report.checks:
-            out.print(f"{marks[check.status]} {check.name}: {check.detail}", markup=False)
+        _say(f"bmadgen {report.bmadgen_version}, Python {report.python}, {report.platform}",
+             *(f"{marks[c.status]} {c.name}: {c.detail}" for c in report.checks))
     if report.exit_code:
         raise typer.Exit(int(report.exit_code))
