@@ -144,3 +144,15 @@ def test_bad_waivers_are_refused(store, project, vsa_app: Path, slice_, gate, re
                                  message) -> None:
     with pytest.raises((InvalidInput, NotFound), match=message):
         waive(store, project, slice_, gate, reason, "ana", project_dir=vsa_app)
+
+
+def test_kept_mypy_cache_never_hides_a_new_type_error(store, project, vsa_app: Path,
+                                                     bmadgen_home: Path) -> None:
+    first = run_gates(store, project, vsa_app, gates=["types"], sandbox="local")
+    assert first.results[0].status == "passed"
+    assert list((bmadgen_home / "gate-cache").rglob("CACHEDIR.TAG")), "mypy's cache was kept"
+    services = vsa_app / "app/features/orders/services.py"
+    services.write_text(services.read_text() + "\n\ndef label() -> int:\n    return 'x'\n")
+    second = run_gates(store, project, vsa_app, gates=["types"], sandbox="local")
+    [error] = second.results[0].findings
+    assert (error.file, error.rule) == ("app/features/orders/services.py", "return-value")

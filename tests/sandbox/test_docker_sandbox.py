@@ -132,11 +132,11 @@ def test_idle_sandbox_pauses_and_resumes_for_the_next_exec(docker_client, small_
             time.sleep(0.1)
         assert box.status() == "paused"
         assert box.exec("echo back", timeout_s=10).stdout.strip() == "back"
-        usage = box.usage()
-        assert usage.exec_count == 2 and usage.cpu_s > 0
     finally:
         box.close()
     assert box.status() == "removed"
+    usage = box.usage()
+    assert usage.exec_count == 2 and usage.cpu_s > 0 and usage.peak_memory_mb > 0
 
 
 _KILLED_RUN = textwrap.dedent("""

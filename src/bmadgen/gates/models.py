@@ -36,6 +36,11 @@ class GateSpec(BaseModel):
     needs: list[str] = Field(default_factory=list, description="gates that must pass first")
     timeout_s: float = Field(default=300, gt=0, le=24 * 3600)
     report: bool = Field(default=False, description="copy {out} back out of the sandbox")
+    tool_cache: str | None = Field(
+        default=None, pattern=r"^/(tmp|scratch)/[A-Za-z0-9_./-]+$",
+        description="a folder where the tool keeps its own incremental cache (e.g. mypy's); "
+        "kept between runs, never used with --no-cache",
+    )
 
     @field_validator("name")
     @classmethod

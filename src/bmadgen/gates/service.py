@@ -8,6 +8,8 @@ findings and a score, and derives a QA verdict per slice. Everything is recorded
 from __future__ import annotations
 
 import getpass
+import hashlib
+import shutil
 import socket
 import tempfile
 import time
@@ -15,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bmadgen.errors import EnvironmentUnavailable, InvalidInput, NotFound
+from bmadgen.errors import BmadgenError, EnvironmentUnavailable, InvalidInput, NotFound
 from bmadgen.gates import records
 from bmadgen.gates.cache import FileDigests, gate_hash
 from bmadgen.gates.models import (
@@ -134,11 +136,46 @@ def _result(spec: GateSpec, slice_name: str | None, **fields: object) -> GateRes
                       threshold=spec.threshold, required=spec.required, **fields)  # type: ignore[arg-type]
 
 
-def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tier) -> GateResult:
+def _tool_cache_dir(project: Project, backend: _Backend, spec: GateSpec) -> Path:
+    """Where a gate's own incremental cache (e.g. mypy's) is kept between runs, on the host."""
+    from bmadgen.store.db import bmadgen_home
+
+    toolchain = hashlib.sha256(backend.toolchain.encode()).hexdigest()[:12]
+    return bmadgen_home() / "gate-cache" / f"p{project.id}" / f"{spec.name}-{toolchain}"
+
+
+def _restore_tool_cache(sandbox: Sandbox, spec: GateSpec, kept: Path) -> None:
+    if spec.tool_cache and kept.is_dir():
+        sandbox.push(kept, spec.tool_cache)
+
+
+def _keep_tool_cache(sandbox: Sandbox, spec: GateSpec, kept: Path) -> None:
+    """Copy the tool's cache out (through safetar: it is untrusted) and swap it in whole."""
+    if not spec.tool_cache:
+        return
+    fresh = kept.with_name(kept.name + f".new-{uuid.uuid4().hex[:6]}")
+    try:
+        sandbox.fetch(spec.tool_cache, fresh)
+    except BmadgenError:
+        shutil.rmtree(fresh, ignore_errors=True)
+        return  # a missing or hostile cache is simply not kept
+    old = kept.with_name(kept.name + f".old-{uuid.uuid4().hex[:6]}")
+    if kept.exists():
+        kept.rename(old)
+    fresh.rename(kept)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tier,
+             tool_cache: Path | None = None) -> GateResult:
     out_dir = f"{OUT_DIR}/{spec.name}-{slice_name or APP_WIDE}"
     command = spec.command.replace("{slice}", slice_name or "").replace("{out}", out_dir)
     timeout = min(spec.timeout_s, tier.gate_timeout_s)
+    if tool_cache is not None:
+        _restore_tool_cache(sandbox, spec, tool_cache)
     done: ExecResult = sandbox.exec(f"mkdir -p {out_dir} || exit 3\n{command}", timeout_s=timeout)
+    if tool_cache is not None and done.outcome == "ok":
+        _keep_tool_cache(sandbox, spec, tool_cache)
     if done.outcome != "ok":
         return _result(spec, slice_name, status="error", duration_s=done.duration_s,
                        detail=f"error: {done.outcome}: {done.detail}")
@@ -221,7 +258,8 @@ def run_gates(
                 result = records.cached_result(store, project.id, spec.name, slice_name,
                                                content_hash)
             if result is None:
-                result = _execute(backend.get(), spec, slice_name, tier_spec)
+                kept = _tool_cache_dir(project, backend, spec) if use_cache else None
+                result = _execute(backend.get(), spec, slice_name, tier_spec, kept)
             result.content_hash = content_hash
             records.save_result(store, project.id, run_id, result)
             results.append(result)

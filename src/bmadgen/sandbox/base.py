@@ -77,6 +77,10 @@ class Sandbox(abc.ABC):
         """Copy a folder out of the sandbox into `dest` (refusing hostile entries)."""
 
     @abc.abstractmethod
+    def push(self, source: Path, path: str) -> None:
+        """Copy a host folder's files into the sandbox at `path` (created if missing)."""
+
+    @abc.abstractmethod
     def usage(self) -> SandboxUsage: ...
 
     @abc.abstractmethod
@@ -104,11 +108,18 @@ def iter_app_files(root: Path):
             yield full.relative_to(root)
 
 
-def app_tarball(root: Path) -> bytes:
-    """A tar of the app's files (no links, no owners) ready to stream into a sandbox."""
+def app_tarball(root: Path, *, everything: bool = False) -> bytes:
+    """A tar of the app's files (no links, no owners) ready to stream into a sandbox.
+
+    `everything` keeps what COPY_EXCLUDES leaves out (for a tool's cache folder).
+    """
     buffer = io.BytesIO()
+    files = (
+        (p.relative_to(root) for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink())
+        if everything else iter_app_files(root)
+    )
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for rel in iter_app_files(root):
+        for rel in files:
             info = tar.gettarinfo(str(root / rel), arcname=str(rel))
             info.uid = info.gid = 0
             info.uname = info.gname = ""

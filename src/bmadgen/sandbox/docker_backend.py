@@ -146,7 +146,8 @@ class DockerSandbox(Sandbox):
         self._idle_timer: threading.Timer | None = None
         self._started = time.monotonic()
         self._exec_count = 0
-        self._cpu_ns_before_restarts = 0
+        self._cpu_ns = 0
+        self._closed_at: float | None = None
         self._peak_memory = 0.0
         self._watchdog_fired = False
         self.container_id = ""
@@ -217,9 +218,18 @@ class DockerSandbox(Sandbox):
                 f"could not copy the app into the sandbox: {result[2].strip()[:300]}"
             )
 
+    def push(self, source: Path, path: str) -> None:
+        with self._lock:
+            code, _, err = self._raw_exec(
+                ["sh", "-c", f"mkdir -p '{path}' && tar -x -C '{path}' -f -"],
+                stdin=app_tarball(source, everything=True),
+            )
+        if code != 0:
+            raise EnvironmentUnavailable(f"could not copy into the sandbox: {err.strip()[:300]}")
+
     def _restart(self) -> None:
         """Throw the container away and start a fresh one with the app (after a stuck exec)."""
-        self._cpu_ns_before_restarts += self._cpu_ns()
+        self._snapshot()
         self._remove()
         self._start()
 
@@ -238,10 +248,10 @@ class DockerSandbox(Sandbox):
         with self._lock:
             self._cancel_idle()
             if self.container_id:
-                self._sample_memory()
-                self._final_usage = self.usage()
+                self._snapshot()
                 self._remove()
                 self.container_id = ""
+                self._closed_at = time.monotonic()
 
     # ------------------------------------------------------------------ pause / resume
 
@@ -398,10 +408,8 @@ class DockerSandbox(Sandbox):
         elif timed_out:
             result.outcome = "timeout"
             result.detail = f"killed at the {timeout_s:g}s timeout"
-        if timed_out or result.outcome != "ok":
-            self._sample_memory()
-            if self._leftover_processes():
-                self._restart()
+        if (timed_out or result.outcome != "ok") and self._leftover_processes():
+            self._restart()
 
     # ------------------------------------------------------------------ files out
 
@@ -416,30 +424,27 @@ class DockerSandbox(Sandbox):
 
     # ------------------------------------------------------------------ usage
 
-    def _stats(self) -> dict[str, Any]:
+    def _snapshot(self) -> None:
+        """Fold the container's CPU time and peak memory into the totals.
+
+        One stats call per container: the engine answers the first at once but makes every
+        later one wait a full second, so this runs only when a container is retired.
+        """
         try:
-            return dict(self.api.stats(self.container_id, stream=False, one_shot=True))
+            stats = dict(self.api.stats(self.container_id, stream=False, one_shot=True))
         except Exception:  # noqa: BLE001 - usage is best effort
-            return {}
-
-    def _cpu_ns(self) -> int:
-        stats = self._stats()
-        return int(((stats.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage", 0))
-
-    def _sample_memory(self) -> None:
-        memory = self._stats().get("memory_stats") or {}
+            return
+        cpu = ((stats.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage", 0)
+        self._cpu_ns += int(cpu)
+        memory = stats.get("memory_stats") or {}
         peak = memory.get("max_usage") or memory.get("usage") or 0
         self._peak_memory = max(self._peak_memory, peak / 1e6)
 
     def usage(self) -> SandboxUsage:
-        final = getattr(self, "_final_usage", None)
-        if final is not None and not self.container_id:
-            return final
-        cpu_ns = self._cpu_ns_before_restarts + (self._cpu_ns() if self.container_id else 0)
         return SandboxUsage(
-            cpu_s=round(cpu_ns / 1e9, 3),
+            cpu_s=round(self._cpu_ns / 1e9, 3),
             peak_memory_mb=round(self._peak_memory, 1),
-            wall_s=round(time.monotonic() - self._started, 3),
+            wall_s=round((self._closed_at or time.monotonic()) - self._started, 3),
             exec_count=self._exec_count,
         )
 

@@ -44,7 +44,7 @@ class LocalSandbox(Sandbox):
         self.app = self.root / "app"
         self.out = self.root / "out"
         self.home = self.root / "home"
-        for folder in (self.app, self.out, self.home):
+        for folder in (self.app, self.out, self.home, self.root / "tmp"):
             folder.mkdir()
         for rel in iter_app_files(Path(app_dir)):
             target = self.app / rel
@@ -57,8 +57,13 @@ class LocalSandbox(Sandbox):
 
     def _translate(self, text: str) -> str:
         """Gate commands name the sandbox paths; map them onto the temporary copy."""
+        text = text.replace("/tmp/", f"{self.root}/tmp/")  # first: the root lives in /tmp too
         return (text.replace(OUT_DIR, str(self.out)).replace(APP_DIR, str(self.app))
                 .replace(HOME_DIR, str(self.home)))
+
+    def _untranslate(self, text: str) -> str:
+        """Tools print the copy's paths; report them as the sandbox paths, like Docker does."""
+        return text.replace(str(self.app), APP_DIR).replace(str(self.out), OUT_DIR)
 
     def _limits(self) -> None:  # runs in the child, before exec
         import resource
@@ -99,13 +104,13 @@ class LocalSandbox(Sandbox):
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         self._cpu_s += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         self._peak_mb = max(self._peak_mb, after.ru_maxrss / 1024)
-        text_err = err.decode("utf-8", "replace")
+        text_err = self._untranslate(err.decode("utf-8", "replace"))
         if outcome == "ok" and proc.returncode != 0 and "MemoryError" in text_err:
             outcome, detail = "out of memory", f"the memory limit ({self.tier.memory_mb} MB)"
         return ExecResult(
             command=command,
             exit_code=proc.returncode,
-            stdout=out.decode("utf-8", "replace"),
+            stdout=self._untranslate(out.decode("utf-8", "replace")),
             stderr=text_err,
             duration_s=round(time.monotonic() - started, 3),
             outcome=outcome,  # type: ignore[arg-type]
@@ -120,6 +125,10 @@ class LocalSandbox(Sandbox):
         for link in [p for p in dest.rglob("*") if p.is_symlink()]:
             link.unlink()  # links made by the gate could point anywhere on the host
         return dest
+
+    def push(self, source: Path, path: str) -> None:
+        target = Path(self._translate(path))
+        shutil.copytree(source, target, symlinks=False, dirs_exist_ok=True)
 
     def usage(self) -> SandboxUsage:
         return SandboxUsage(
