@@ -289,13 +289,13 @@ def main() -> None:
     print(f"queries with a hit: {hits}/{n_queries}; answered by the OR retry: {any_mode}")
     print()
     print(f"| {'measure':<44} | {'median':>10} | {'p95':>10} | {'median CPU':>10} | "
-          f"{'target':>10} |")
-    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 12}|{'-' * 12}|{'-' * 12}|")
+          f"{'p95 CPU':>10} | {'target':>10} |")
+    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 12}|{'-' * 12}|{'-' * 12}|{'-' * 12}|")
 
     def row(name: str, samples: Samples, target: str = "") -> None:
         print(f"| {name:<44} | {med(samples.wall):>7.2f} ms | "
               f"{percentile(samples.wall, 95):>7.2f} ms | {med(samples.cpu):>7.2f} ms | "
-              f"{target:>10} |")
+              f"{percentile(samples.cpu, 95):>7.2f} ms | {target:>10} |")
 
     row("search, FTS5 ranked (memory.search)", search_ms, "p95<=10 ms")
     row(f"search, most frequent word ({frequent[0]!r})", frequent_ms)
