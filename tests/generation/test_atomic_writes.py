@@ -89,3 +89,12 @@ def test_an_interrupted_run_is_finished_by_the_next_command(scenario, tmp_path: 
     assert _generate(project, None).returncode == 0
     assert _visible(project) == after
     assert not (project / writer.STAGING_DIR).exists()
+
+
+def test_a_second_generation_at_the_same_time_is_refused(generated_shop: Path) -> None:
+    from bmadgen.errors import Conflict
+    from bmadgen.generate.service import regen_slice
+
+    with writer.locked(generated_shop), pytest.raises(Conflict, match="another bmadgen"):
+        regen_slice(generated_shop, "orders")
+    assert regen_slice(generated_shop, "orders").conflicted == []  # free again afterwards

@@ -9,6 +9,8 @@ then it raises `Conflict` naming the files, whose markers show both sides).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,24 +182,33 @@ def _summary(result: GenerationResult) -> str:
     return f"{verb} {what} ({result.stack}): {', '.join(parts)}{commit}"
 
 
-def _prepare(project_dir: Path) -> Path:
+@contextmanager
+def _session(project_dir: Path, dry_run: bool) -> Iterator[Path]:
+    """The project folder, locked against a concurrent generation and with any interrupted run
+    rolled forward first (a dry run only reads, so it takes neither step)."""
     project = Path(project_dir)
     if not project.is_dir():
         raise NotFound(f"no project folder at {project}")
+    if dry_run:
+        yield project
+        return
     from bmadgen import vcs
 
     vcs.open_repo(project, create=True)
-    writer.recover(project)
-    return project
+    with writer.locked(project):
+        writer.recover(project)
+        yield project
 
 
 def generate_app(
     project_dir: Path, *, dry_run: bool = False, templates_root: Path | None = None
 ) -> GenerationResult:
     """Generate (or regenerate) the whole app from `<project_dir>/appspec.yaml`."""
-    project = Path(project_dir) if dry_run else _prepare(project_dir)
-    if dry_run and not project.is_dir():
-        raise NotFound(f"no project folder at {project}")
+    with _session(project_dir, dry_run) as project:
+        return _generate_app(project, dry_run, templates_root)
+
+
+def _generate_app(project: Path, dry_run: bool, templates_root: Path | None) -> GenerationResult:
     spec = _load_spec(project)
     owners = [SKELETON] + [f.name for f in spec.features]
     rendered = _render(spec, owners, templates_root)
@@ -216,7 +227,13 @@ def regen_slice(
     project_dir: Path, name: str, *, dry_run: bool = False, templates_root: Path | None = None
 ) -> GenerationResult:
     """Regenerate one slice, merging the user's edits; nothing outside the slice changes."""
-    project = Path(project_dir) if dry_run else _prepare(project_dir)
+    with _session(project_dir, dry_run) as project:
+        return _regen_slice(project, name, dry_run, templates_root)
+
+
+def _regen_slice(
+    project: Path, name: str, dry_run: bool, templates_root: Path | None
+) -> GenerationResult:
     spec = _load_spec(project)
     spec.feature(name)  # NotFound when it is not in the app spec
     # A slice generated for the first time must also be mounted by the skeleton (main.py).
@@ -289,7 +306,19 @@ def add_slice(
     templates_root: Path | None = None,
 ) -> GenerationResult:
     """Add a feature to the app spec and generate its slice (and the skeleton that lists it)."""
-    project = Path(project_dir) if dry_run else _prepare(project_dir)
+    with _session(project_dir, dry_run) as project:
+        return _add_slice(project, name, entity, fields, title, dry_run, templates_root)
+
+
+def _add_slice(
+    project: Path,
+    name: str,
+    entity: str | None,
+    fields: list[str] | None,
+    title: str,
+    dry_run: bool,
+    templates_root: Path | None,
+) -> GenerationResult:
     spec = _load_spec(project)
     _validate_new_slice_name(project, spec, name)
     field_specs = [parse_field(f) for f in fields] if fields else [
@@ -328,7 +357,13 @@ def remove_slice(
 ) -> GenerationResult:
     """Remove a slice from the app spec and the tree. Refuses to drop the user's edits or files
     unless `force`."""
-    project = Path(project_dir) if dry_run else _prepare(project_dir)
+    with _session(project_dir, dry_run) as project:
+        return _remove_slice(project, name, force, dry_run, templates_root)
+
+
+def _remove_slice(
+    project: Path, name: str, force: bool, dry_run: bool, templates_root: Path | None
+) -> GenerationResult:
     spec = _load_spec(project)
     spec.feature(name)
     new_spec = spec.model_copy(update={"features": [f for f in spec.features if f.name != name]})

@@ -22,14 +22,18 @@ import os
 import shutil
 import signal
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bmadgen import vcs
+from bmadgen.errors import Conflict
 
 STATE_DIR = ".bmadgen"
 STAGING_DIR = f"{STATE_DIR}/tmp"
 JOURNAL = f"{STATE_DIR}/generation-journal.json"
+LOCK = f"{STATE_DIR}/generation.lock"
 KILL_ENV = "BMADGEN_TEST_KILL_AFTER_FILES"
 
 
@@ -146,3 +150,29 @@ def recover(project: Path) -> bool:
     for leftover in (project / STATE_DIR).glob("generation-journal.json.*"):
         leftover.unlink(missing_ok=True)
     return rolled
+
+
+@contextmanager
+def locked(project: Path) -> Iterator[None]:
+    """Hold the project's generation lock: two runs at once would interleave their renames."""
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform: run unlocked
+        yield
+        return
+    # Inside .git when it is a folder, so a refused run leaves the work tree untouched.
+    git_dir = project / ".git"
+    path = git_dir / "bmadgen-generation.lock" if git_dir.is_dir() else project / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise Conflict(
+                "another bmadgen command is generating this project",
+                hint="wait for it to finish, then run again",
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
