@@ -168,6 +168,14 @@ def bench_search(store, project_ids, queries, rng):
     return timings, hits, any_mode
 
 
+def substring_page(rows, project_id: int, words: list[str]) -> list:
+    """The newest 10 rows of a project whose text contains every word: the baseline search.
+    Rows are (id, project_id, lowercased title + content, created_at)."""
+    found = [r for r in rows if r[1] == project_id and all(w in r[2] for w in words)]
+    found.sort(key=lambda r: r[3], reverse=True)
+    return found[:10]
+
+
 def bench_substring_baseline(store, project_ids, queries, rng):
     from bmadgen.memory import query_words
 
@@ -180,9 +188,7 @@ def bench_substring_baseline(store, project_ids, queries, rng):
         pid = rng.choice(project_ids)
         words = query_words(q)
         timings.start()
-        found = [r for r in rows if r[1] == pid and all(w in r[2] for w in words)]
-        found.sort(key=lambda r: r[3], reverse=True)
-        _page = found[:10]
+        substring_page(rows, pid, words)
         timings.stop()
     return timings
 
@@ -196,11 +202,9 @@ def bench_reload_baseline(store, project_ids, queries, rng):
         pid = rng.choice(project_ids)
         words = query_words(q)
         timings.start()
-        rows = store.query("SELECT id, project_id, title, content, created_at FROM memories")
-        found = [r for r in rows
-                 if r[1] == pid and all(w in (r[2] + " " + r[3]).lower() for w in words)]
-        found.sort(key=lambda r: r[4], reverse=True)
-        _page = found[:10]
+        rows = [(r[0], r[1], (r[2] + " " + r[3]).lower(), r[4]) for r in store.query(
+            "SELECT id, project_id, title, content, created_at FROM memories")]
+        substring_page(rows, pid, words)
         timings.stop()
     return timings
 
