@@ -19,9 +19,6 @@ task_app = typer.Typer(help="Track tasks with priority, progress, notes and bloc
 
 IMPORTANCE_HELP = "critical, high, medium or low"
 
-
-
-
 # Output for people is plain aligned text, not rich: importing and rendering rich costs ~80 ms,
 # a third of the whole `bmadgen memory search` budget (see docs/perf/store.md). Plain text is
 # also what scripts grep, and user text can never be read as markup.
