@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from foundation_helpers import CliResult
+
+from .foundation_helpers import CliResult
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from foundation_helpers import assert_one_line_error, run_bmadgen
 
 from bmadgen import projects
 from bmadgen.store import open_store
+
+from .foundation_helpers import assert_one_line_error, run_bmadgen
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from foundation_helpers import assert_one_line_error, file_digest
 
 from bmadgen import memory, projects, tasks
 from bmadgen.errors import StoreError
 from bmadgen.store import default_db_path, open_store
 from bmadgen.store.migrations import MIGRATIONS, schema_version
+
+from .foundation_helpers import assert_one_line_error, file_digest
 
 
 def _populated_store() -> Path:

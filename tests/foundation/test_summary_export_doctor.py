@@ -7,12 +7,13 @@ import os
 import sqlite3
 
 import pytest
-from foundation_helpers import file_digest
 
 from bmadgen import doctor, export, handoff, memory, summary, tasks
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.models import MAX_MEMORY
 from bmadgen.store import default_db_path
+
+from .foundation_helpers import file_digest
 
 
 @pytest.fixture
