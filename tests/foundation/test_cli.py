@@ -260,3 +260,16 @@ def test_user_text_is_printed_literally_one_row_each(cli):
     assert "[red]task[/red]" in cli("task", "list").out
     assert cli("project", "show").out.startswith("odd [/] name (id 1")
     assert cli("state").code == 0
+
+
+def test_memory_text_from_standard_input(tmp_path):
+    assert run_bmadgen("project", "new", "piped").code == 0
+    long_text = "line one\nline two with details\n" * 100
+    proc = subprocess.run([sys.executable, "-m", "bmadgen", "memory", "add", "-", "--json"],
+                          input=long_text, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["content"] == long_text.strip()
+    empty = subprocess.run([sys.executable, "-m", "bmadgen", "memory", "add", "-"], input="",
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert empty.returncode == 3 and "must not be empty" in empty.stderr

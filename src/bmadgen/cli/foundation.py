@@ -62,6 +62,16 @@ def _page_footer(page) -> str:
     return f"{first}-{page.offset + len(page.items)} of {page.total}"
 
 
+def _read_stdin(what: str) -> str:
+    """Standard input as text; binary input is refused like any other bad text."""
+    from bmadgen.errors import InvalidInput
+
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the {what} on standard input is not valid text") from exc
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(project_app, name="project")
     app.add_typer(memory_app, name="memory")
@@ -197,7 +207,9 @@ def _print_memories(page, as_json: bool, *, show_score: bool = False) -> None:
 
 @memory_app.command("add")
 def memory_add(
-    text: str = typer.Argument(..., help="What to remember (up to 50,000 characters)."),
+    text: str = typer.Argument(
+        ..., help="What to remember (up to 50,000 characters); - reads it from standard input."
+    ),
     title: str = typer.Option("", "--title", help="A short title (up to 500 characters)."),
     importance: str = typer.Option("medium", "--importance", "-i", help=IMPORTANCE_HELP),
     kind: str = typer.Option(
@@ -212,6 +224,8 @@ def memory_add(
     """Remember a note or a decision in the current project."""
     from bmadgen import memory
 
+    if text == "-":
+        text = _read_stdin("memory text")
     with common.open_store() as store:
         proj = common.current_project(store, project)
         mem = memory.add(store, proj.id, text, title=title, importance=importance, kind=kind,
