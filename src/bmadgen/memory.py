@@ -198,10 +198,11 @@ def search(
 # higher. Recency multiplies by 1 + 1/(1 + age/RECENCY_HALF_DAYS): x2 today, x1.5 after
 # RECENCY_HALF_DAYS, tending to x1, so an old but relevant memory is never buried.
 #
-# Cost: bm25 and the join run once per candidate (~2-3 us each), so a word found in most of a
+# Cost: bm25 and the join run once per candidate (~3-7 us each), so a word found in most of a
 # project's memories would take tens of ms. Only the newest SEARCH_CANDIDATES matches are
 # ranked (FTS5 walks its index in rowid order, newest first, and stops); below that number the
-# ranking is exact. Only the final page is read in full.
+# ranking is exact. The join reads the covering index memories_rank, not the large rows; only
+# the final page is read in full. Figures: docs/perf/store.md.
 _IMPORTANCE_CASE = " ".join(f"WHEN '{k}' THEN {v}" for k, v in IMPORTANCE_WEIGHT.items())
 _RANKED_SQL = f"""
     WITH hits AS (
