@@ -105,21 +105,25 @@ def main() -> None:
     store = open_store()
     project = projects.create(store, "bench")
     try:
-        fulls = []
+        fulls, full_cpu = [], []
         for _ in range(full_runs):
             seconds, report = timed_run(store, project, app, use_cache=False)
             fulls.append(seconds)
-            print(f"full run: {seconds:6.1f}s  passed={report.passed}  "
+            full_cpu.append(report.usage.get("cpu_s", 0.0))
+            print(f"full run: {seconds:6.1f}s  sandbox CPU {full_cpu[-1]:6.1f}s  "
+                  f"passed={report.passed}  "
                   f"verdicts={ {v.slice: v.verdict for v in report.verdicts} }", flush=True)
-        increments = []
+        increments, incremental_cpu = [], []
         for i in range(incremental_runs):
             edited = app / "app" / "features" / slices[i % len(slices)] / "services.py"
             edited.write_text(edited.read_text() + f"\n\nBENCH_EDIT_{i} = {i}\n")
             seconds, report = timed_run(store, project, app, use_cache=True)
             increments.append(seconds)
+            incremental_cpu.append(report.usage.get("cpu_s", 0.0))
             reran = [r.label for r in report.results if not r.cached and r.status != "not_run"]
             print(f"incremental run after editing {edited.parent.name}: {seconds:6.1f}s  "
-                  f"re-ran {', '.join(reran)}", flush=True)
+                  f"sandbox CPU {incremental_cpu[-1]:6.1f}s  re-ran {', '.join(reran)}",
+                  flush=True)
         rows = exec_overhead(app, samples)
     finally:
         store.close()
@@ -131,6 +135,9 @@ def main() -> None:
     print(f"full gate run (median of {full_runs}):        {full:7.1f} s")
     print(f"incremental re-run (median of {incremental_runs}):   {incremental:7.1f} s  "
           f"= {100 * incremental / full:.0f}% of full (target <= 30%)")
+    cpu_full, cpu_incremental = statistics.median(full_cpu), statistics.median(incremental_cpu)
+    print(f"sandbox CPU seconds (median): full {cpu_full:.1f} s, incremental "
+          f"{cpu_incremental:.1f} s = {100 * cpu_incremental / cpu_full:.0f}% (load-independent)")
     print(f"exec overhead, median of {samples} (sandbox exec - host):")
     for command, host, sandboxed in rows:
         print(f"  {command:<48} host {host:6.3f} s  sandbox {sandboxed:6.3f} s  "

@@ -60,6 +60,7 @@ def test_broken_copy_fails_the_right_gates_with_the_right_findings(
     assert results["tests[orders]"].status == "passed", "weak tests still pass and cover"
     weak = results["mutation[orders]"]
     assert weak.status == "failed" and weak.score < 85  # type: ignore[operator]
+    assert weak.detail == f"{weak.score:g}% is below the 85% threshold"
     assert any("survived" in f.message for f in weak.findings)
 
     assert results["lint"].status == "passed" and results["format"].status == "passed"

@@ -271,12 +271,18 @@ def sandbox_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The bmadgen sandboxes on the Docker engine."""
+    from bmadgen.errors import NotFound
     from bmadgen.sandbox import manage
 
     name = None
     if not all_projects:
         with common.open_store() as store:
-            name = common.current_project(store, project).name
+            try:
+                name = common.current_project(store, project).name
+            except NotFound:
+                if project:
+                    raise
+                name = None  # no current project: every sandbox
     _print_sandboxes(manage.list_sandboxes(name), as_json)
 
 

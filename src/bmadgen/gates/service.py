@@ -146,7 +146,10 @@ def _tool_cache_dir(project: Project, backend: _Backend, spec: GateSpec) -> Path
 
 def _restore_tool_cache(sandbox: Sandbox, spec: GateSpec, kept: Path) -> None:
     if spec.tool_cache and kept.is_dir():
-        sandbox.push(kept, spec.tool_cache)
+        try:
+            sandbox.push(kept, spec.tool_cache)
+        except (BmadgenError, OSError):
+            pass  # only an optimisation: another run may be swapping it right now
 
 
 def _keep_tool_cache(sandbox: Sandbox, spec: GateSpec, kept: Path) -> None:
@@ -160,16 +163,21 @@ def _keep_tool_cache(sandbox: Sandbox, spec: GateSpec, kept: Path) -> None:
         shutil.rmtree(fresh, ignore_errors=True)
         return  # a missing or hostile cache is simply not kept
     old = kept.with_name(kept.name + f".old-{uuid.uuid4().hex[:6]}")
-    if kept.exists():
-        kept.rename(old)
-    fresh.rename(kept)
+    try:
+        if kept.exists():
+            kept.rename(old)
+        fresh.rename(kept)
+    except OSError:  # a concurrent run swapped its own copy in first: keep that one
+        shutil.rmtree(fresh, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
 
 
 def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tier,
-             tool_cache: Path | None = None) -> GateResult:
+             tool_cache: Path | None = None, all_slices: list[str] | None = None) -> GateResult:
     out_dir = f"{OUT_DIR}/{spec.name}-{slice_name or APP_WIDE}"
-    command = spec.command.replace("{slice}", slice_name or "").replace("{out}", out_dir)
+    others = " ".join(s for s in all_slices or [] if s != slice_name)
+    command = (spec.command.replace("{slice}", slice_name or "").replace("{out}", out_dir)
+               .replace("{other_slices}", others))
     timeout = min(spec.timeout_s, tier.gate_timeout_s)
     if tool_cache is not None:
         _restore_tool_cache(sandbox, spec, tool_cache)
@@ -190,6 +198,8 @@ def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tie
     status, score = judge(spec, parsed)
     findings = parsed.findings
     detail = f"error: {parsed.error}" if parsed.error else ""
+    if status == "failed" and spec.percent and (score or 0.0) < spec.threshold:
+        detail = f"{score or 0.0:g}% is below the {spec.threshold:g}% threshold"
     if len(findings) > MAX_FINDINGS:
         detail = (detail + "; " if detail else "") + f"{len(findings)} findings, first {MAX_FINDINGS} kept"
         findings = findings[:MAX_FINDINGS]
@@ -259,7 +269,7 @@ def run_gates(
                                                content_hash)
             if result is None:
                 kept = _tool_cache_dir(project, backend, spec) if use_cache else None
-                result = _execute(backend.get(), spec, slice_name, tier_spec, kept)
+                result = _execute(backend.get(), spec, slice_name, tier_spec, kept, all_slices)
             result.content_hash = content_hash
             records.save_result(store, project.id, run_id, result)
             results.append(result)

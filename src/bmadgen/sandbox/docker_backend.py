@@ -293,26 +293,30 @@ class DockerSandbox(Sandbox):
             self.container_id, cmd, stdin=stdin is not None, user=SANDBOX_USER,
             workdir=workdir, environment=EXEC_ENV,
         )["Id"]
-        if stdin is None:
-            out, err = self.api.exec_start(exec_id, demux=True)
-        else:
-            out, err = self._exec_with_stdin(exec_id, stdin)
+        out, err = self._stream(exec_id, stdin)
         code = self.api.exec_inspect(exec_id).get("ExitCode")
-        return code, out or b"", (err or b"").decode("utf-8", "replace")
+        return code, out, err.decode("utf-8", "replace")
 
-    def _exec_with_stdin(self, exec_id: str, data: bytes) -> tuple[bytes, bytes]:
-        from docker.utils.socket import consume_socket_output, demux_adaptor, frames_iter
+    def _stream(self, exec_id: str, data: bytes | None) -> tuple[bytes, bytes]:
+        """Feed stdin (if any) and collect stdout/stderr frames.
+
+        The SDK's own demuxing concatenates bytes frame by frame, which is quadratic: copying
+        a tool cache of a few tens of MB out took seconds. Frames are joined once here.
+        """
+        from docker.utils.socket import STDERR, frames_iter
 
         sock = self.api.exec_start(exec_id, socket=True)
         raw = getattr(sock, "_sock", sock)
-        raw.sendall(data)
-        raw.shutdown(socket.SHUT_WR)
-        frames = frames_iter(sock, tty=False)
-        out, err = consume_socket_output(
-            (demux_adaptor(*frame) for frame in frames), demux=True
-        )
-        sock.close()
-        return out or b"", err or b""
+        try:
+            if data is not None:
+                raw.sendall(data)
+                raw.shutdown(socket.SHUT_WR)
+            chunks: dict[int, list[bytes]] = {STDERR: [], 1: []}
+            for stream, frame in frames_iter(sock, tty=False):
+                chunks.setdefault(stream, []).append(frame)
+        finally:
+            sock.close()
+        return b"".join(chunks[1]), b"".join(chunks[STDERR])
 
     def _read_counters(self) -> dict[str, int]:
         try:
