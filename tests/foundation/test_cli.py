@@ -273,3 +273,15 @@ def test_memory_text_from_standard_input(tmp_path):
     empty = subprocess.run([sys.executable, "-m", "bmadgen", "memory", "add", "-"], input="",
                            capture_output=True, text=True, timeout=60, check=False)
     assert empty.returncode == 3 and "must not be empty" in empty.stderr
+
+
+def test_cli_reference_check_mode(tmp_path, capsys):
+    from bmadgen.cli import docs
+
+    target = tmp_path / "cli.md"
+    target.write_text(docs.reference(), encoding="utf-8")
+    assert docs.main(["--check", str(target)]) == 0
+    target.write_text("stale", encoding="utf-8")
+    assert docs.main(["--check", str(target)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert docs.main(["--check", str(tmp_path / "missing.md")]) == 1

@@ -1,6 +1,7 @@
 """Generate the Markdown CLI reference from the Typer app itself.
 
     python -m bmadgen.cli.docs > docs/cli.md
+    python -m bmadgen.cli.docs --check docs/cli.md    # CI: exit 1 when it is stale
 
 Every command and subcommand registered on the app (including the ones other modules add in
 their `register`) gets a section with its exact `--help` text, so the reference cannot drift
@@ -69,9 +70,31 @@ def reference(app: Any | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def main() -> None:
-    sys.stdout.write(reference())
+def main(argv: list[str] | None = None) -> int:
+    """Print the reference; with `--check FILE`, exit 1 when FILE differs from it (for CI)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bmadgen.cli.docs", description=__doc__)
+    parser.add_argument("--check", metavar="FILE",
+                        help="compare FILE with the generated reference instead of printing it")
+    args = parser.parse_args(argv)
+    text = reference()
+    if args.check is None:
+        sys.stdout.write(text)
+        return 0
+    from pathlib import Path
+
+    try:
+        current = Path(args.check).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot read {args.check}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if current != text:
+        print(f"{args.check} is out of date: run `python -m bmadgen.cli.docs > {args.check}`",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
