@@ -130,3 +130,17 @@ def test_removing_a_slice_with_your_edits_needs_force(generated_shop: Path) -> N
     result = service.remove_slice(generated_shop, "orders", force=True)
     assert not (generated_shop / "app/features/orders").exists()
     assert "app/features/orders/extra.py" in result.deleted
+
+
+def test_entity_names_that_clash_with_the_stack_are_listed(shop: Path) -> None:
+    data = yaml.safe_load((shop / "appspec.yaml").read_text())
+    data["features"][1]["entities"].append({"name": "session", "fields": [{"name": "x", "type": "int"}]})
+    data["features"][1]["entities"].append({"name": "page", "fields": [{"name": "x", "type": "int"}]})
+    data["features"].append({"name": "render", "entities": [
+        {"name": "base", "fields": [{"name": "x", "type": "int"}]}]})
+    _write_spec(shop, data)
+    with pytest.raises(InvalidInput) as caught:
+        service.generate_app(shop)
+    text = " ".join(caught.value.details)
+    for fragment in ("class Session", "class Page ", "class Base ", "render: slice name"):
+        assert fragment in text, fragment

@@ -21,6 +21,16 @@ STACK_RESERVED_FIELD_NAMES = frozenset(
     {"limit", "offset", "dt", "enum", "session", "copy", "dict", "json", "schema", "fields",
      "construct", "validate", "model_fields", "model_config"}
 )
+# Classes the generated modules import or define next to the spec's own classes.
+STACK_CLASS_NAMES = frozenset(
+    {"Base", "Session", "Page", "PageParams", "PageDep", "SessionDep", "Table", "Mapped",
+     "String", "Text", "Integer", "Float", "Boolean", "Date", "DateTime", "Enum", "Field",
+     "BaseModel", "ConfigDict", "APIRouter", "Depends", "Query", "HTMLResponse", "TestClient",
+     "Annotated", "Any", "IntegrityError", "NotFoundError", "ConflictError", "Iterator",
+     "Request", "FastAPI", "Database", "TITLE"}
+)
+# Slice names whose `<name>_page` route function would shadow an import of ui.py.
+STACK_RESERVED_SLICE_NAMES = frozenset({"render"})
 MAX_NAME_LENGTH = 24
 MAX_ENUM_CLASS_LENGTH = 32
 RESERVED_PATHS = ("/health", "/docs", "/redoc", "/openapi.json", "/ui")
@@ -71,11 +81,19 @@ def stack_problems(spec: AppSpec) -> list[str]:
     collection_paths: dict[str, str] = {}
     for feature in spec.features:
         problems.extend(_length_problems(feature))
-        class_names: dict[str, str] = {}
+        if feature.name in STACK_RESERVED_SLICE_NAMES:
+            problems.append(f"{feature.name}: slice name is reserved by the fastapi stack")
+        class_names: dict[str, str] = dict.fromkeys(STACK_CLASS_NAMES, "the fastapi stack")
         for entity in feature.entities:
             where = f"{feature.name}.{entity.name}"
             for suffix in ("", "Create", "Read", "Filter"):
-                class_names.setdefault(pascal(entity.name) + suffix, where)
+                generated = pascal(entity.name) + suffix
+                if class_names.get(generated) == "the fastapi stack":
+                    problems.append(
+                        f"{where}: its class {generated} clashes with a name the fastapi stack "
+                        "uses; rename the entity"
+                    )
+                class_names.setdefault(generated, where)
             path = collection_path(feature, entity)
             if any(path == p or path.startswith(p + "/") for p in RESERVED_PATHS):
                 problems.append(f"{where}: route {path} is reserved by the fastapi stack")
