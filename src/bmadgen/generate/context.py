@@ -16,10 +16,12 @@ from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
 from bmadgen.generate.pyfmt import call, isort_names, py_literal, py_str
 
 # Names the fastapi stack itself uses next to the spec's names: list query parameters,
-# module aliases, pydantic and SQLAlchemy attributes.
+# module aliases, pydantic and SQLAlchemy attributes, and the names a model's class body reads
+# after its fields (a field `int` would hide the type of every later `int` field).
 STACK_RESERVED_FIELD_NAMES = frozenset(
     {"limit", "offset", "dt", "enum", "session", "copy", "dict", "json", "schema", "fields",
-     "construct", "validate", "model_fields", "model_config"}
+     "construct", "validate", "model_fields", "model_config", "str", "int", "float", "bool",
+     "mapped_column"}
 )
 # Classes the generated modules import or define next to the spec's own classes.
 STACK_CLASS_NAMES = frozenset(
