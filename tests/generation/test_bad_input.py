@@ -144,3 +144,17 @@ def test_entity_names_that_clash_with_the_stack_are_listed(shop: Path) -> None:
     text = " ".join(caught.value.details)
     for fragment in ("class Session", "class Page ", "class Base ", "render: slice name"):
         assert fragment in text, fragment
+
+
+def test_slice_add_through_a_symlinked_features_folder_is_refused(
+    generated_shop: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    (generated_shop / "app/features").rename(outside)
+    os.symlink(outside, generated_shop / "app/features")
+    before = sorted(p.name for p in outside.iterdir())
+    with pytest.raises(InvalidInput) as caught:
+        service.add_slice(generated_shop, "reviews")
+    assert any("app/features: is a symlink pointing outside" in d for d in caught.value.details)
+    assert sorted(p.name for p in outside.iterdir()) == before
+    assert "reviews" not in (generated_shop / "appspec.yaml").read_text()
