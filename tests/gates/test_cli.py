@@ -61,3 +61,25 @@ def test_sandbox_usage_is_recorded_per_project(cli, project, vsa_app: Path) -> N
     usage = json.loads(out)
     assert code == 0 and usage["runs"] == 1 and usage["exec_count"] == 1
     assert usage["wall_s"] > 0
+
+
+def test_docker_required_but_no_engine_is_exit_7(cli, project, vsa_app: Path, monkeypatch,
+                                                 tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/stopped.sock")
+    code, _, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "docker")
+    assert code == 7 and err.startswith("error: no Docker engine answers at unix://")
+    assert "--sandbox local" in err and "Traceback" not in err
+    code, out, _ = cli("gate", "run", "-C", str(vsa_app), "--gate", "lint", "--json")
+    assert code == 0 and json.loads(out)["backend"] == "local", "auto falls back, and says so"
+    assert "Docker unavailable" in json.loads(out)["notes"][0]
+
+
+def test_broken_stack_gates_file_is_exit_3(cli, project, vsa_app: Path, monkeypatch,
+                                           tmp_path: Path) -> None:
+    from bmadgen.gates import stack
+
+    (tmp_path / "gates.yaml").write_text("gates:\n  - name: lint\n    parser: ruff\n")
+    monkeypatch.setattr(stack, "stack_dir", lambda name: tmp_path)
+    code, _, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local")
+    assert code == 3
+    assert "is not a valid gates file: gates.0.command: Field required" in err

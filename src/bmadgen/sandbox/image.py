@@ -143,7 +143,10 @@ def build_image(*, offline: bool = True, cache_dir: Path = DEFAULT_CACHE, tag: s
             image, _logs = client.images.build(path=str(context), tag=tag, rm=True, forcerm=True,
                                                labels=labels, **options)
         except Exception as exc:  # docker.errors.BuildError / APIError carry the log
-            raise EnvironmentUnavailable(f"building the gate image failed: {exc}") from exc
+            raise EnvironmentUnavailable(
+                f"building the gate image failed: {exc}",
+                hint=None if offline else "no registry? build offline: --offline",
+            ) from exc
     return _image_info(image, tag)
 
 
