@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import uuid
@@ -139,33 +138,29 @@ def test_idle_sandbox_pauses_and_resumes_for_the_next_exec(docker_client, small_
     assert usage.exec_count == 2 and usage.cpu_s > 0 and usage.peak_memory_mb > 0
 
 
-_KILLED_RUN = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from bmadgen.sandbox.docker_backend import DockerSandbox
-    from bmadgen.sandbox.tiers import get_tier
-    box = DockerSandbox(Path(sys.argv[1]), project=sys.argv[2], tier=get_tier("free"))
-    print(box.container_id, flush=True)
-    box.exec("sleep 120", timeout_s=120)
-""")
-
-
-def test_sigkilled_run_leaves_a_container_that_the_next_run_reaps(
-    docker_client, small_app: Path
+def test_sigkilled_bmadgen_leaves_a_container_that_the_next_run_reaps(
+    docker_client, small_app: Path, store, project
 ) -> None:
-    project = f"killed-{uuid.uuid4().hex[:6]}"
-    child = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(small_app), project],
-                             stdout=subprocess.PIPE, text=True)
-    container_id = child.stdout.readline().strip()  # type: ignore[union-attr]
-    assert container_id
-    time.sleep(0.5)  # the gate is running
+    # A real `bmadgen gate run` (its mutation gate takes seconds), killed mid-gate.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bmadgen", "--project", project.name, "gate", "run", "-C",
+         str(small_app), "--sandbox", "docker", "--gate", "mutation", "--slice", "products"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    left: list = []
+    while not left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = docker_backend.list_sandboxes(docker_client, project.name)
+    assert left, "the gate run started a sandbox"
+    time.sleep(1)  # the gate is running
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    left = docker_backend.list_sandboxes(docker_client, project)
-    assert [c.id for c in left] == [container_id], "SIGKILL leaves the container behind"
-    nxt = DockerSandbox(small_app, project=project, tier=TEST_TIER, client=docker_client)
+    left = docker_backend.list_sandboxes(docker_client, project.name)
+    assert len(left) == 1, "SIGKILL leaves the container behind"
+    nxt = DockerSandbox(small_app, project=project.name, tier=TEST_TIER, client=docker_client)
     try:
-        remaining = {c.id for c in docker_backend.list_sandboxes(docker_client, project)}
+        remaining = {c.id for c in docker_backend.list_sandboxes(docker_client, project.name)}
         assert remaining == {nxt.container_id}, "the next start reaped the orphan"
     finally:
         nxt.close()
