@@ -99,3 +99,9 @@ def test_verdicts_are_recorded_on_story_tasks_and_in_memory(store, project) -> N
     assert {m.title for m in found.items} == {"QA verdicts: failed", "QA verdicts: passed"}
     assert "- orders: FAIL (tests[orders]: failed)" in next(
         m.content for m in found.items if m.title.endswith("failed"))
+
+
+def test_findings_in_a_slice_not_judged_do_not_count_for_the_others() -> None:
+    types = result("types", "failed", files=("app/features/products/services.py",))
+    found = slice_verdicts([types], {}, ["orders"])
+    assert [(v.slice, v.verdict) for v in found] == [("orders", "PASS")]

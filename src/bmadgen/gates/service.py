@@ -288,8 +288,9 @@ def run_gates(
             usage = backend.sandbox.usage()
             records.record_usage(store, project.id, run_id, backend.kind, tier_spec.name, usage)
     waivers = records.waivers(store, project.id)
-    apply_waivers(results, waivers, chosen)
-    verdicts = slice_verdicts(results, waivers, chosen)
+    judged = chosen or [APP_WIDE]  # an app without slices is judged as one unit
+    apply_waivers(results, waivers, judged)
+    verdicts = slice_verdicts(results, waivers, judged)
     finished = time.time()
     report = GateRunReport(
         run_id=run_id, project=project.name, backend=backend.kind, isolated=backend.isolated,

@@ -17,17 +17,20 @@ from bmadgen.gates.models import APP_WIDE, GateResult, SliceVerdict, Waiver
 
 
 def _slices_touched(result: GateResult, slices: list[str]) -> list[str]:
+    """The slices (of those being judged) that a result concerns."""
     if result.slice:
         return [result.slice]
+    if slices == [APP_WIDE]:
+        return slices
     touched: set[str] = set()
     outside = not result.findings  # a tool error or a bare failure concerns every slice
     for finding in result.findings:
         parts = PurePosixPath(finding.file or "").parts
-        if len(parts) > 2 and parts[:2] == ("app", "features") and parts[2] in slices:
-            touched.add(parts[2])
+        if len(parts) > 2 and parts[:2] == ("app", "features"):
+            touched.add(parts[2])  # possibly a slice not being judged in this run: not ours
         else:
             outside = True  # shared code, main, configuration: every slice depends on it
-    return list(slices) if outside else sorted(touched)
+    return list(slices) if outside else sorted(touched & set(slices))
 
 
 def apply_waivers(results: list[GateResult], waivers: dict[tuple[str, str], Waiver],
