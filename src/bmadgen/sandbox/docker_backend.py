@@ -53,9 +53,12 @@ EXEC_ENV = {
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
 }
 # Read after a failed exec only: the kernel's counters say whether a limit was hit.
+# The pids file first, then the memory file, each behind a marker: cgroup v2's memory.events
+# has a `max` line of its own, which must not be read as the pids limit being hit.
 _COUNTERS_CMD = (
-    "cat /sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events "
-    "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null; true"
+    "echo '== pids'; cat /sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events; "
+    "echo '== memory'; cat /sys/fs/cgroup/memory/memory.oom_control "
+    "/sys/fs/cgroup/memory.events; true"
 )
 
 
@@ -112,10 +115,13 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _counters(text: str) -> dict[str, int]:
-    """`max 3`, `oom_kill 1` ... from the cgroup files (v1 and v2 spell them alike)."""
-    found: dict[str, int] = {}
-    for key, value in re.findall(r"^(max|oom_kill)\s+(\d+)$", text, re.MULTILINE):
-        found[key] = found.get(key, 0) + int(value)
+    """How often fork hit the pids limit (`max`) and the OOM killer ran (`oom_kill`)."""
+    pids, _, memory = text.partition("== memory")
+    found = {"max": 0, "oom_kill": 0}
+    for value in re.findall(r"^max\s+(\d+)$", pids, re.MULTILINE):
+        found["max"] += int(value)
+    for value in re.findall(r"^oom_kill\s+(\d+)$", memory, re.MULTILINE):
+        found["oom_kill"] += int(value)
     return found
 
 
@@ -320,7 +326,7 @@ class DockerSandbox(Sandbox):
 
     def _read_counters(self) -> dict[str, int]:
         try:
-            code, out, _ = self._raw_exec(["sh", "-c", _COUNTERS_CMD])
+            code, out, _ = self._raw_exec(["sh", "-c", f"{{ {_COUNTERS_CMD}; }} 2>/dev/null"])
         except Exception:  # noqa: BLE001 - counters are a diagnosis aid, never fatal
             return {}
         return _counters(out.decode("utf-8", "replace")) if code == 0 else {}
