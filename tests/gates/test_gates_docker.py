@@ -111,3 +111,30 @@ def small_box(docker_ready, vsa_app: Path):
     box = DockerSandbox(vsa_app, project="cli", tier=get_tier("free"), client=docker_ready)
     yield box
     box.close()
+
+
+def test_two_gate_runs_at_once_do_not_collide(docker_ready, project, vsa_app: Path) -> None:
+    import threading
+
+    from bmadgen.store import open_store
+
+    reports: list = []
+    errors: list = []
+
+    def run() -> None:
+        with open_store() as own_store:  # one connection per run, as two processes would
+            try:
+                reports.append(run_gates(own_store, project, vsa_app, gates=["lint", "types"],
+                                         sandbox="docker", use_cache=True))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len({r.run_id for r in reports}) == 2
+    assert all(r.passed and [x.status for x in r.results] == ["passed", "passed"]
+               for r in reports)
