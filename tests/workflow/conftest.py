@@ -10,16 +10,37 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 
 
-@pytest.fixture(autouse=True)
-def development_steps_unavailable(monkeypatch):
-    """Generation and gates are separate services with their own tests; here the development
-    phase sees them as not available, so these tests are fast and do not depend on Docker.
-    (None in sys.modules makes `import` raise ModuleNotFoundError, as a missing module does.)
-    Tests of the seam itself install fakes over this."""
-    import sys
+def gate_report(passed: bool = True, results=None, verdicts=None):
+    """A real GateRunReport, as the gates service returns it, without running any gate."""
+    from bmadgen.gates.models import GateRunReport
 
-    monkeypatch.setitem(sys.modules, "bmadgen.generate.service", None)
-    monkeypatch.setitem(sys.modules, "bmadgen.gates.service", None)
+    return GateRunReport(run_id="fake-run", project="shop", backend="fake", isolated=True,
+                         tier="free", started_at=0.0, finished_at=0.0, duration_s=0.0,
+                         results=results or [], verdicts=verdicts or [], passed=passed)
+
+
+def install_fake(monkeypatch, name: str, **functions) -> None:
+    import sys
+    import types
+
+    module = types.ModuleType(name)
+    for key, value in functions.items():
+        setattr(module, key, value)
+    monkeypatch.setitem(sys.modules, name, module)
+
+
+@pytest.fixture(autouse=True)
+def fake_development_steps(monkeypatch):
+    """Generation and gates have their own tests (tests/generation, tests/gates, and the full
+    run in tests/test_end_to_end.py); here the development phase calls fakes of both so these
+    tests are fast and do not depend on Docker. Tests of the seam install other fakes."""
+    from types import SimpleNamespace
+
+    install_fake(monkeypatch, "bmadgen.generate.service",
+                 generate_app=lambda project_dir: SimpleNamespace(
+                     summary="generation faked in workflow tests"))
+    install_fake(monkeypatch, "bmadgen.gates.service",
+                 run_gates=lambda store, project, project_dir, progress=None: gate_report())
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import pytest
 
 from bmadgen.agents import checklists, provider
 from bmadgen.errors import EnvironmentUnavailable
+from bmadgen.gates.models import GateResult, SliceVerdict
 from bmadgen.workflow import answers, definitions, service
-from tests.workflow.conftest import run_until
+from tests.workflow.conftest import gate_report, install_fake, run_until
 
 INJECTION = "Sell {{ 7*7 }} books {% include '/etc/passwd' %} <script>alert(1)</script>"
 
@@ -110,8 +111,8 @@ def test_development_creates_story_tasks_once(store, shop):
 
     run_until(store, shop, "architecture")
     result = service.run_phase(store, shop, "development")
-    assert result.outcome.generation.status == "not_available"
-    assert "not available yet" in result.outcome.generation.detail
+    assert result.outcome.generation.status == "done"
+    assert result.outcome.generation.detail == "generation faked in workflow tests"
     listed = tasks.list_tasks(store, shop.id, limit=500).items
     slices = [t for t in listed if (t.ref or "").startswith("slice:")]
     assert sorted(t.ref for t in slices) == ["slice:cart", "slice:catalog", "slice:customers",
@@ -127,27 +128,19 @@ def test_development_creates_story_tasks_once(store, shop):
     assert len(again) == len(listed)
 
 
-def _fake_module(monkeypatch, name: str, **functions) -> None:
-    import sys
-
-    module = types.ModuleType(name)
-    for key, value in functions.items():
-        setattr(module, key, value)
-    monkeypatch.setitem(sys.modules, name, module)
-
-
 def test_development_records_generation_and_gate_outcomes(store, shop, monkeypatch):
     from bmadgen.errors import GatesFailed
     from bmadgen.workflow import development
 
     calls = []
-    _fake_module(monkeypatch, "bmadgen.generate.service",
+    install_fake(monkeypatch, "bmadgen.generate.service",
                  generate_app=lambda d: calls.append(("generate", d))
                  or types.SimpleNamespace(summary="4 slices written"))
-    _fake_module(monkeypatch, "bmadgen.gates.service",
-                 run_gates=lambda s, p, d: types.SimpleNamespace(passed=False, results=[
-                     types.SimpleNamespace(label="tests[cart]", status="failed", required=True,
-                                           waived_by=None)]))
+    install_fake(monkeypatch, "bmadgen.gates.service",
+                 run_gates=lambda s, p, d, progress=None: gate_report(passed=False, results=[
+                     GateResult(gate="tests", scope="slice", slice="cart", status="failed",
+                                score=40.0, threshold=85.0, required=True)],
+                     verdicts=[SliceVerdict(slice="cart", verdict="FAIL")]))
     run_until(store, shop, "architecture")
     result = service.run_phase(store, shop, "development")
     assert calls == [("generate", Path(shop.path))]
@@ -163,7 +156,7 @@ def test_development_records_generation_and_gate_outcomes(store, shop, monkeypat
 
         raise InvalidInput("the app spec names an unknown stack")
 
-    _fake_module(monkeypatch, "bmadgen.generate.service", generate_app=broken)
+    install_fake(monkeypatch, "bmadgen.generate.service", generate_app=broken)
     outcome = development.run_development_steps(store, shop, Path(shop.path))
     assert outcome.generation.status == "failed"
     assert "unknown stack" in outcome.generation.detail

@@ -105,7 +105,7 @@ def _print_report(report, *, plain: bool) -> None:
     print("gates passed" if report.passed else "gates FAILED")
 
 
-def _progress_printer(plain: bool):
+def gate_progress_printer(plain: bool):
     out = common.err_console()
 
     def show(event) -> None:
@@ -151,7 +151,7 @@ def gate_run(
         report = run_gates(
             store, proj, _app_dir(proj, app_dir), slices=slice_ or None, gates=gate or None,
             sandbox=sandbox, tier=tier, use_cache=not no_cache, fail_fast=fail_fast,
-            progress=None if as_json and not ci else _progress_printer(plain=ci),
+            progress=None if as_json and not ci else gate_progress_printer(plain=ci),
         )
     if junit:
         reports.write(junit, reports.to_junit(report))

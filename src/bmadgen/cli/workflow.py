@@ -15,6 +15,7 @@ import typer
 
 from bmadgen.cli import common
 from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
+from bmadgen.cli.gates import gate_progress_printer
 
 phase_app = typer.Typer(help="Run, approve and roll back the five phases of a project.",
                         no_args_is_help=True)
@@ -126,6 +127,7 @@ def new(
             approve=(lambda _result: True) if yes else _approval_prompt(to_stderr=as_json),
             until=until,
             on_result=None if as_json else (_print_unattended if yes else _print_result),
+            progress=gate_progress_printer(plain=yes),
         )
         summary = service.status(store, project)
     if as_json:
@@ -200,7 +202,7 @@ def phase_run(
         proj = common.current_project(store, project)
         results = [service.run_phase(store, proj, phase, answers_path=answers,
                                      asker=TerminalAsker(to_stderr=as_json), reask=reask,
-                                     force=force)]
+                                     force=force, progress=gate_progress_printer(plain=False))]
         if yes:
             results.append(service.approve_phase(store, proj, results[0].phase))
     if as_json:

@@ -1,14 +1,14 @@
 """The development phase: the scrum master's story tasks, then the dev and QA steps.
 
-`run_development_steps` is the seam to generation (dev) and the quality gates (QA): both
-are imported lazily, and a module that does not exist yet gives a "not available yet"
-outcome instead of an error, so the workflow runs end to end while they are being built.
+`run_development_steps` calls generation (dev) and the quality gates (QA); both are imported
+inside it because they pull in Jinja, git and the Docker SDK, which the other phases never need.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
@@ -17,6 +17,9 @@ from bmadgen.errors import BmadgenError
 from bmadgen.models import Project, Task
 from bmadgen.store import Store
 from bmadgen.workflow.plan import Plan
+
+if TYPE_CHECKING:
+    from bmadgen.gates.models import GateEvent, GateRunReport
 
 StepStatus = Literal["done", "failed", "not_available"]
 
@@ -93,57 +96,37 @@ def _flag_dropped_slices(store: Store, project: Project, kept: set[str]) -> None
             tasks.update(store, project.id, task.id, note=DROPPED_NOTE)
 
 
-def _unavailable(exc: ModuleNotFoundError, modules: tuple[str, ...]) -> bool:
-    return exc.name in modules
+def _gates_summary(report: GateRunReport) -> str:
+    """One line a person can act on: the verdict per slice, where the gates ran, the run id."""
+    failing = [r.label for r in report.results
+               if r.required and r.status not in ("passed", "not_run") and not r.waived_by]
+    where = f"{report.backend} sandbox" + ("" if report.isolated else " (NOT ISOLATED)")
+    verdicts = ", ".join(f"{v.slice} {v.verdict}" for v in report.verdicts)
+    text = (f"{'passed' if report.passed else 'failed'} in the {where}: {verdicts or 'no slices'}"
+            f" (run {report.run_id}; details: bmadgen gate show {report.run_id})")
+    if failing:
+        text += f"; failing: {', '.join(failing[:10])}"
+    return text
 
 
-def _summary(result: Any) -> str:
-    """A line about a step's result, read duck-typed so the seam does not depend on the shape
-    of the generation and gate models."""
-    for attribute in ("summary", "message"):
-        value = getattr(result, attribute, None)
-        if isinstance(value, str) and value:
-            return value
-    results = getattr(result, "results", None)
-    if isinstance(results, list):
-        failed = [getattr(r, "label", getattr(r, "gate", "?")) for r in results
-                  if getattr(r, "status", "passed") not in ("passed", "not_run")
-                  and getattr(r, "required", True) and not getattr(r, "waived_by", None)]
-        verdict = "passed" if getattr(result, "passed", not failed) else "failed"
-        return f"{verdict}: {len(results) - len(failed)}/{len(results)} gate results pass" + (
-            f"; failing: {', '.join(failed[:10])}" if failed else "")
-    return type(result).__name__ if result is not None else "ok"
-
-
-def run_development_steps(store: Store, project: Project, project_dir: Path) -> DevelopmentOutcome:
+def run_development_steps(store: Store, project: Project, project_dir: Path, *,
+                          progress: Callable[[GateEvent], None] | None = None,
+                          ) -> DevelopmentOutcome:
     """Dev: generate the app from appspec.yaml. QA: run the quality gates on it."""
+    from bmadgen.gates.service import run_gates
+    from bmadgen.generate.service import generate_app
+
     try:
-        from bmadgen.generate.service import generate_app
-    except ModuleNotFoundError as exc:
-        if not _unavailable(exc, ("bmadgen.generate", "bmadgen.generate.service")):
-            raise
-        generation = StepOutcome(status="not_available",
-                                 detail="generation (bmadgen.generate.service) is not available yet")
-    else:
-        try:
-            generation = StepOutcome(status="done", detail=_summary(generate_app(project_dir)))
-        except BmadgenError as exc:
-            generation = StepOutcome(status="failed", detail=exc.one_line())
+        generation = StepOutcome(status="done", detail=generate_app(project_dir).summary)
+    except BmadgenError as exc:
+        generation = StepOutcome(status="failed", detail=exc.one_line())
     if generation.status != "done":
         return DevelopmentOutcome(generation=generation, gates=StepOutcome(
             status="not_available", detail="gates not run: the application was not generated"))
     try:
-        from bmadgen.gates.service import run_gates
-    except ModuleNotFoundError as exc:
-        if not _unavailable(exc, ("bmadgen.gates", "bmadgen.gates.service")):
-            raise
-        return DevelopmentOutcome(generation=generation, gates=StepOutcome(
-            status="not_available", detail="gates (bmadgen.gates.service) are not available yet"))
-    try:
-        result = run_gates(store, project, project_dir)
+        report = run_gates(store, project, project_dir, progress=progress)
     except BmadgenError as exc:
         return DevelopmentOutcome(generation=generation,
                                   gates=StepOutcome(status="failed", detail=exc.one_line()))
-    passed = getattr(result, "passed", True)
     return DevelopmentOutcome(generation=generation, gates=StepOutcome(
-        status="done" if passed else "failed", detail=_summary(result)))
+        status="done" if report.passed else "failed", detail=_gates_summary(report)))

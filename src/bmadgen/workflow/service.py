@@ -345,7 +345,9 @@ def _score(store: Store, project: Project, phase: Phase, plan: Plan, folder: Pat
 def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
               answers_path: Path | None = None, asker: Asker | None = None,
               reask: bool = False, force: bool = False,
-              provider: str | None = None) -> PhaseResult:
+              provider: str | None = None,
+              progress: Callable[[Any], None] | None = None) -> PhaseResult:
+    """Run one phase. `progress` receives the quality gates' events during development."""
     flow, ptype, folder = _prepare(store, project)
     if phase_id is None:
         phase_id = _next_runnable(store, project)
@@ -370,7 +372,7 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
         from bmadgen.workflow import development
 
         development.create_story_tasks(store, project, plan)
-        outcome = development.run_development_steps(store, project, folder)
+        outcome = development.run_development_steps(store, project, folder, progress=progress)
         memory.add(store, project.id, _outcome_text(outcome), title="Development outcome",
                    importance="high", kind="note")
     result = _score(store, project, phase, plan, folder,
@@ -533,7 +535,8 @@ def rollback_phase(store: Store, project: Project, phase_id: str) -> PhaseResult
 
 def run_through(store: Store, project: Project, *, asker: Asker | None,
                 approve: Callable[[PhaseResult], bool], until: str | None = None,
-                on_result: Callable[[PhaseResult], None] | None = None) -> list[PhaseResult]:
+                on_result: Callable[[PhaseResult], None] | None = None,
+                progress: Callable[[Any], None] | None = None) -> list[PhaseResult]:
     """Run the phases in order from the first one not approved, asking `approve` after each;
     stop when it says no, after `until`, or at the end."""
     flow = definitions.workflow()
@@ -545,7 +548,7 @@ def run_through(store: Store, project: Project, *, asker: Asker | None,
         if st.status == "approved":
             continue
         if st.status != "awaiting_approval":
-            result = run_phase(store, project, phase.id, asker=asker)
+            result = run_phase(store, project, phase.id, asker=asker, progress=progress)
             results.append(result)
             if on_result:
                 on_result(result)
