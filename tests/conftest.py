@@ -36,3 +36,18 @@ def project(store):
     from bmadgen import projects
 
     return projects.create(store, "demo", type="ecommerce", description="a demo shop")
+
+
+@pytest.fixture
+def docker_client():
+    """A Docker client whose engine answers and has the gate image; else skip locally, and
+    FAIL in CI (CI=true), where .ci/run guarantees both."""
+    from bmadgen.errors import EnvironmentUnavailable
+    from bmadgen.sandbox.docker_backend import ready_client
+
+    try:
+        return ready_client()
+    except EnvironmentUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Docker is required in CI: {exc.one_line()}")
+        pytest.skip(f"no Docker: {exc.one_line()}")

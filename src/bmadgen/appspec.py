@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bmadgen.errors import InvalidInput, NotFound
 
 SPEC_FILENAME = "appspec.yaml"
-SPEC_VERSION = 1
+SPEC_VERSION: Literal[1] = 1
 FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref"]
 Action = Literal["list", "create", "read", "update", "delete"]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -235,6 +235,39 @@ def format_errors(exc: ValidationError) -> list[str]:
     return lines
 
 
+def _raw_cross_reference_problems(data: dict) -> list[str]:
+    """References to missing entities and duplicate names, read from the unvalidated mapping."""
+    features = data.get("features")
+    if not isinstance(features, list):
+        return []
+    entities: dict[str, str] = {}
+    refs: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for i, feature in enumerate(features):
+        if not isinstance(feature, dict) or not isinstance(feature.get("entities"), list):
+            continue
+        for j, entity in enumerate(feature["entities"]):
+            if not isinstance(entity, dict):
+                continue
+            name = entity.get("name")
+            if isinstance(name, str):
+                entities.setdefault(name, str(feature.get("name")))
+            fields = entity.get("fields") if isinstance(entity.get("fields"), list) else []
+            seen: set[str] = set()
+            for k, field in enumerate(fields):
+                if not isinstance(field, dict):
+                    continue
+                path = f"features[{i}].entities[{j}].fields[{k}]"
+                if field.get("name") in seen:
+                    problems.append(f"{path}.name: duplicate field {field.get('name')!r}")
+                seen.add(str(field.get("name")))
+                if field.get("type") == "ref" and isinstance(field.get("ref"), str):
+                    refs.append((f"{path}.ref", field["ref"]))
+    problems += [f"{path}: references missing entity {target!r}"
+                 for path, target in refs if target not in entities]
+    return problems
+
+
 def parse(data: object, source: str = "app spec") -> AppSpec:
     if not isinstance(data, dict):
         raise InvalidInput(f"{source} must be a mapping at the top level")
@@ -242,6 +275,9 @@ def parse(data: object, source: str = "app spec") -> AppSpec:
         return AppSpec.model_validate(data)
     except ValidationError as exc:
         problems = format_errors(exc)
+        # pydantic skips the whole-spec checks once a field fails; run them on the raw data so
+        # one pass reports every problem.
+        problems += [p for p in _raw_cross_reference_problems(data) if p not in problems]
         raise InvalidInput(f"{source} is invalid ({len(problems)} problems)", details=problems) from exc
 
 

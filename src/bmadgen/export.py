@@ -6,8 +6,6 @@ renamed over the target, so an interrupted export never leaves half a file behin
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Literal
@@ -16,6 +14,7 @@ from pydantic import BaseModel
 
 from bmadgen import __version__, tasks
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.fsutil import write_text_atomic
 from bmadgen.models import Memory, Project, Task
 from bmadgen.store import Store
 
@@ -134,18 +133,10 @@ def write_atomic(path: Path, text: str) -> Path:
         raise InvalidInput(f"{path} is a folder; give a file name to export to")
     if not path.parent.is_dir():
         raise NotFound(f"the folder {path.parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InvalidInput(f"cannot write {path}: {exc.strerror}") from exc
-        raise
+        write_text_atomic(path, text, durable=True)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from exc
     return path
 
 

@@ -18,7 +18,7 @@ def by_label(report) -> dict:
 
 
 def test_fixture_app_passes_every_gate_then_reruns_only_the_edited_slice(
-    docker_ready, store, project, vsa_app: Path
+    docker_client, store, project, vsa_app: Path
 ) -> None:
     report = run_gates(store, project, vsa_app, sandbox="docker")
     results = by_label(report)
@@ -40,7 +40,7 @@ def test_fixture_app_passes_every_gate_then_reruns_only_the_edited_slice(
 
 
 def test_broken_copy_fails_the_right_gates_with_the_right_findings(
-    docker_ready, store, project, broken_app: Path
+    docker_client, store, project, broken_app: Path
 ) -> None:
     report = run_gates(store, project, broken_app, sandbox="docker")
     results = by_label(report)
@@ -70,12 +70,12 @@ def test_broken_copy_fails_the_right_gates_with_the_right_findings(
     assert not any(reason.startswith("architecture") for reason in verdicts["products"].reasons)
 
 
-def test_auto_prefers_docker(docker_ready, store, project, vsa_app: Path) -> None:
+def test_auto_prefers_docker(docker_client, store, project, vsa_app: Path) -> None:
     report = run_gates(store, project, vsa_app, gates=["lint"])
     assert (report.backend, report.isolated, report.notes) == ("docker", True, [])
 
 
-def test_missing_image(docker_ready, store, project, vsa_app: Path, monkeypatch) -> None:
+def test_missing_image(docker_client, store, project, vsa_app: Path, monkeypatch) -> None:
     monkeypatch.setenv("BMADGEN_GATE_IMAGE", "bmadgen/missing:0")
     with pytest.raises(EnvironmentUnavailable, match="bmadgen/missing:0 is not on the") as caught:
         run_gates(store, project, vsa_app, gates=["lint"], sandbox="docker")
@@ -85,7 +85,7 @@ def test_missing_image(docker_ready, store, project, vsa_app: Path, monkeypatch)
     assert "Docker unavailable" in fallback.notes[0]
 
 
-def test_sandbox_commands(docker_ready, cli, small_box) -> None:
+def test_sandbox_commands(docker_client, cli, small_box) -> None:
     name = small_box.container.name
     code, out, _ = cli("sandbox", "list", "--all", "--json")
     assert code == 0 and name in [s["name"] for s in json.loads(out)]
@@ -104,16 +104,16 @@ def test_sandbox_commands(docker_ready, cli, small_box) -> None:
 
 
 @pytest.fixture
-def small_box(docker_ready, vsa_app: Path):
+def small_box(docker_client, vsa_app: Path):
     from bmadgen.sandbox.docker_backend import DockerSandbox
     from bmadgen.sandbox.tiers import get_tier
 
-    box = DockerSandbox(vsa_app, project="cli", tier=get_tier("free"), client=docker_ready)
+    box = DockerSandbox(vsa_app, project="cli", tier=get_tier("free"), client=docker_client)
     yield box
     box.close()
 
 
-def test_two_gate_runs_at_once_do_not_collide(docker_ready, project, vsa_app: Path) -> None:
+def test_two_gate_runs_at_once_do_not_collide(docker_client, project, vsa_app: Path) -> None:
     import threading
 
     from bmadgen.store import open_store

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,19 +9,6 @@ import pytest
 
 FIXTURE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "vsa_app"
 
-
-@pytest.fixture
-def docker_client():
-    """A client with the gate image, else skip (locally) or fail (in CI, CI=true)."""
-    from bmadgen.errors import EnvironmentUnavailable
-    from bmadgen.sandbox.docker_backend import ready_client
-
-    try:
-        return ready_client()
-    except EnvironmentUnavailable as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Docker is required in CI: {exc.one_line()}")
-        pytest.skip(f"no Docker: {exc.one_line()}")
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ and writes a handoff and the key decisions to the project memory.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +21,7 @@ from bmadgen import handoff, memory, projects, tasks, vcs
 from bmadgen.agents import checklists
 from bmadgen.agents.checklists import ChecklistResult
 from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, InvalidInput, NotFound
+from bmadgen.fsutil import write_text_atomic
 from bmadgen.models import Project
 from bmadgen.store import Store
 from bmadgen.validation import identifier
@@ -125,18 +124,9 @@ def _write(folder: Path, relpath: str, content: str) -> None:
         raise InvalidInput(f"refusing to write outside the project folder: {relpath}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        write_text_atomic(target, content)
     except OSError as exc:
         raise EnvironmentUnavailable(f"cannot write {relpath}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise EnvironmentUnavailable(f"cannot write {relpath}: {exc.strerror or exc}") from exc
-        raise
 
 
 def _prepare(store: Store, project: Project) -> tuple[Workflow, ProjectType, Path]:
