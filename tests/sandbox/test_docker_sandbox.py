@@ -164,6 +164,11 @@ def test_sigkilled_bmadgen_leaves_a_container_that_the_next_run_reaps(
         assert remaining == {nxt.container_id}, "the next start reaped the orphan"
     finally:
         nxt.close()
+    # and the killed run's record is closed, not "running" for ever
+    from bmadgen.gates import records
+
+    runs = records.list_runs(store, project.id)
+    assert [r.status for r in runs] == ["error"]
 
 
 def test_two_runs_at_once_do_not_collide(docker_client, small_app: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 
 from bmadgen.errors import NotFound
@@ -23,10 +25,37 @@ def start_run(store: Store, project_id: int, run_id: str, backend: str, isolated
               tier: str) -> None:
     with store.write() as conn:
         conn.execute(
-            "INSERT INTO gate_runs (id, project_id, backend, isolated, tier, started_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (run_id, project_id, backend, int(isolated), tier, time.time()),
+            "INSERT INTO gate_runs (id, project_id, backend, isolated, tier, started_at, "
+            "owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, project_id, backend, int(isolated), tier, time.time(), os.getpid(),
+             socket.gethostname()),
         )
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+def close_abandoned_runs(store: Store, project_id: int) -> list[str]:
+    """Mark as 'error' the runs still 'running' whose bmadgen process on this host is gone.
+
+    A run killed mid-gate never reaches finish_run; its container is reaped by the sandbox,
+    and this closes its record. (A reused pid keeps a dead run open until that process ends.)
+    """
+    host = socket.gethostname()
+    rows = store.query(
+        "SELECT id, owner_pid FROM gate_runs WHERE project_id = ? AND status = 'running' "
+        "AND owner_host = ? AND owner_pid IS NOT NULL", (project_id, host))
+    dead = [r["id"] for r in rows if not _process_alive(int(r["owner_pid"]))]
+    for run_id in dead:
+        abort_run(store, run_id)
+    return dead
 
 
 def save_result(store: Store, project_id: int, run_id: str, result: GateResult) -> None:
@@ -93,6 +122,7 @@ def _row_to_result(row) -> GateResult:
 
 
 def list_runs(store: Store, project_id: int, *, limit: int = 20) -> list[GateRunSummary]:
+    close_abandoned_runs(store, project_id)
     rows = store.query(
         "SELECT r.*, (SELECT count(*) FROM gate_results g WHERE g.run_id = r.id) AS total, "
         "(SELECT count(*) FROM gate_results g WHERE g.run_id = r.id AND g.status != 'passed') "

@@ -253,6 +253,7 @@ def run_gates(
     backend = _choose_backend(sandbox, folder, project, tier_spec, run_id)
     for note in backend.notes:
         emit(GateEvent(kind="note", message=note))
+    records.close_abandoned_runs(store, project.id)
     records.start_run(store, project.id, run_id, backend.kind, backend.isolated, tier_spec.name)
     started = time.time()
     digests = FileDigests(folder)

@@ -288,3 +288,11 @@ def m003_gates(conn: sqlite3.Connection) -> None:
         CREATE INDEX sandbox_usage_project ON sandbox_usage(project_id, created_at);
         """
     )
+
+
+@migration
+def m004_gate_run_owner(conn: sqlite3.Connection) -> None:
+    # Which process runs a gate run, so a run whose process died (SIGKILL, power cut) can be
+    # closed as an error instead of showing "running" for ever.
+    conn.execute("ALTER TABLE gate_runs ADD COLUMN owner_pid INTEGER")
+    conn.execute("ALTER TABLE gate_runs ADD COLUMN owner_host TEXT")
