@@ -15,7 +15,7 @@ from bmadgen.gates.models import (
     GateRunSummary,
     Waiver,
 )
-from bmadgen.sandbox.base import SandboxUsage
+from bmadgen.sandbox.base import SandboxUsage, pid_alive
 from bmadgen.store import Store
 
 REUSABLE = ("passed", "failed")  # errors and not-run results are never served from the cache
@@ -32,16 +32,6 @@ def start_run(store: Store, project_id: int, run_id: str, backend: str, isolated
         )
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by another user
-        return True
-    return True
-
-
 def close_abandoned_runs(store: Store, project_id: int) -> list[str]:
     """Mark as 'error' the runs still 'running' whose bmadgen process on this host is gone.
 
@@ -52,7 +42,7 @@ def close_abandoned_runs(store: Store, project_id: int) -> list[str]:
     rows = store.query(
         "SELECT id, owner_pid FROM gate_runs WHERE project_id = ? AND status = 'running' "
         "AND owner_host = ? AND owner_pid IS NOT NULL", (project_id, host))
-    dead = [r["id"] for r in rows if not _process_alive(int(r["owner_pid"]))]
+    dead = [r["id"] for r in rows if not pid_alive(int(r["owner_pid"]))]
     for run_id in dead:
         abort_run(store, run_id)
     return dead

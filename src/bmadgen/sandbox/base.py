@@ -126,3 +126,14 @@ def app_tarball(root: Path, *, everything: bool = False) -> bytes:
             with open(root / rel, "rb") as fh:
                 tar.addfile(info, fh)
     return buffer.getvalue()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (owned by anyone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by another user
+        return True
+    return True

@@ -31,6 +31,7 @@ from bmadgen.sandbox.base import (
     SandboxInfo,
     SandboxUsage,
     app_tarball,
+    pid_alive,
 )
 from bmadgen.sandbox.safetar import safe_extract
 from bmadgen.sandbox.tiers import Tier
@@ -102,16 +103,6 @@ def ready_client() -> Any:
     client = connect()
     require_image(client, image_name())
     return client
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _counters(text: str) -> dict[str, int]:
@@ -497,7 +488,7 @@ def is_orphan(container: Any, *, now: float | None = None) -> bool:
     if labels.get("bmadgen.owner_host") != socket.gethostname():
         return age > ORPHAN_MAX_AGE_S
     pid = labels.get("bmadgen.owner_pid", "")
-    return not pid.isdigit() or not _pid_alive(int(pid))
+    return not pid.isdigit() or not pid_alive(int(pid))
 
 
 def reap_orphans(client: Any) -> list[str]:
