@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -41,14 +42,26 @@ class TcpToUnixProxy:
             self.connections += 1
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             upstream.connect(self.target)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, True),
+                             daemon=True).start()
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        # Pass a half-close on: the exec that copies the app in ends its stdin with one.
+    def _pipe(source: socket.socket, sink: socket.socket, coalesce: bool = False) -> None:
+        # From the engine, an exec's upgrade response is held back a moment and sent in one
+        # packet with the first output, as a slow link may deliver them. A half-close is
+        # passed on: the exec that copies the app in ends its stdin with one.
         try:
             while data := source.recv(65536):
+                if coalesce and data.startswith(b"HTTP/1.1 101"):
+                    time.sleep(0.05)
+                    source.setblocking(False)
+                    try:
+                        data += source.recv(65536)
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        source.setblocking(True)
                 sink.sendall(data)
             sink.shutdown(socket.SHUT_WR)
         except OSError:

@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,30 @@ _COUNTERS_CMD = (
 
 def image_name() -> str:
     return os.environ.get("BMADGEN_GATE_IMAGE", DEFAULT_IMAGE)
+
+
+def _frames(sock: Any) -> Iterator[tuple[int, bytes]]:
+    """The multiplexed frames of a hijacked exec stream: (1 stdout | 2 stderr, payload).
+
+    Read through the HTTP response's buffered reader, not the bare socket: when the upgrade
+    response and the first output arrive in one packet (likely over TCP to a remote engine,
+    DOCKER_HOST=tcp://...), the reader has already buffered that output, and reading the
+    socket underneath would lose it.
+    """
+    response = getattr(sock, "_response", None)
+    reader = getattr(getattr(getattr(response, "raw", None), "_fp", None), "fp", None)
+    if reader is None:  # not an http.client response (e.g. ssh): the SDK's own reader
+        from docker.utils.socket import frames_iter
+
+        yield from frames_iter(sock, tty=False)
+        return
+    while True:
+        header = reader.read(8)
+        if len(header) < 8:
+            return
+        size = int.from_bytes(header[4:8], "big")
+        payload = reader.read(size) if size else b""
+        yield header[0], payload
 
 
 def connect() -> Any:
@@ -300,20 +325,18 @@ class DockerSandbox(Sandbox):
         The SDK's own demuxing concatenates bytes frame by frame, which is quadratic: copying
         a tool cache of a few tens of MB out took seconds. Frames are joined once here.
         """
-        from docker.utils.socket import STDERR, frames_iter
-
         sock = self.api.exec_start(exec_id, socket=True)
         raw = getattr(sock, "_sock", sock)
         try:
             if data is not None:
                 raw.sendall(data)
                 raw.shutdown(socket.SHUT_WR)
-            chunks: dict[int, list[bytes]] = {STDERR: [], 1: []}
-            for stream, frame in frames_iter(sock, tty=False):
+            chunks: dict[int, list[bytes]] = {2: [], 1: []}
+            for stream, frame in _frames(sock):
                 chunks.setdefault(stream, []).append(frame)
         finally:
             sock.close()
-        return b"".join(chunks[1]), b"".join(chunks[STDERR])
+        return b"".join(chunks[1]), b"".join(chunks[2])
 
     def _read_counters(self) -> dict[str, int]:
         try:
