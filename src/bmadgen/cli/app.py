@@ -49,17 +49,11 @@ def root(
 
 
 def _register() -> None:
-    from bmadgen.cli import foundation
+    # The order here is the order of `bmadgen --help`: the journey first (workflow, generation,
+    # gates), then the project memory.
+    from bmadgen.cli import foundation, gates, generation, workflow
 
-    foundation.register(app)
-    # Later faces register themselves here (workflow, generation, gates ...).
-    for module_name in ("workflow", "generation", "gates"):
-        try:
-            module = __import__(f"bmadgen.cli.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bmadgen.cli.{module_name}":
-                raise
-            continue
+    for module in (workflow, generation, gates, foundation):
         module.register(app)
 
 
