@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False)
         if isinstance(result, int) and result:
+            if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this code, silently
+                print("interrupted", file=sys.stderr)
             sys.exit(result)
     except BmadgenError as exc:
         if "--json" in (argv if argv is not None else sys.argv):
