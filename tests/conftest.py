@@ -12,6 +12,8 @@ import pytest
 def bmadgen_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("bmadgen-home")
     monkeypatch.setenv("BMADGEN_HOME", str(home))
+    # Never read the developer's own config file.
+    monkeypatch.setenv("BMADGEN_CONFIG", str(home / "no-config.toml"))
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     # Keep git from reading the developer's config and from asking questions.
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)

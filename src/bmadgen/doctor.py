@@ -6,7 +6,6 @@ variables are set), and gives Docker a short timeout so a missing engine answers
 
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import subprocess
@@ -21,21 +20,6 @@ from bmadgen.errors import ExitCode
 
 Status = Literal["ok", "warn", "fail"]
 
-# Environment variables litellm reads for each provider. Only the names are ever reported.
-PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
-    "openai": ("OPENAI_API_KEY",),
-    "anthropic": ("ANTHROPIC_API_KEY",),
-    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    "mistral": ("MISTRAL_API_KEY",),
-    "groq": ("GROQ_API_KEY",),
-    "deepseek": ("DEEPSEEK_API_KEY",),
-    "openrouter": ("OPENROUTER_API_KEY",),
-    "cohere": ("COHERE_API_KEY", "CO_API_KEY"),
-    "together_ai": ("TOGETHERAI_API_KEY", "TOGETHER_API_KEY"),
-    "xai": ("XAI_API_KEY",),
-    "azure": ("AZURE_API_KEY",),
-    "ollama": ("OLLAMA_API_BASE",),
-}
 DOCKER_TIMEOUT_S = 3
 
 
@@ -135,13 +119,10 @@ def check_docker(timeout: float = DOCKER_TIMEOUT_S) -> tuple[str | None, str]:
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"; say why in one line
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return None, f"no Docker engine reachable ({reason[:160]})"
-    host = os.environ.get("DOCKER_HOST", "the local socket")
+    from bmadgen.settings import get_settings
+
+    host = get_settings().docker_host or "the local socket"
     return version, f"engine {version} at {host}"
-
-
-def configured_provider_keys(environ: dict[str, str] | None = None) -> list[str]:
-    env = os.environ if environ is None else environ
-    return sorted(name for names in PROVIDER_KEYS.values() for name in names if env.get(name))
 
 
 def run(*, store_path: Path | None = None, docker: bool = True) -> DoctorReport:
@@ -151,7 +132,9 @@ def run(*, store_path: Path | None = None, docker: bool = True) -> DoctorReport:
     store = check_store(path)
     git = check_git()
     docker_version, docker_detail = check_docker() if docker else (None, "not checked")
-    keys = configured_provider_keys()
+    from bmadgen.settings import get_settings
+
+    keys = list(get_settings().provider_keys)
     checks = [
         Check(name="python", status="ok" if sys.version_info >= (3, 11) else "fail",
               detail=platform.python_version()),

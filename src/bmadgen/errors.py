@@ -7,6 +7,10 @@ show a traceback for one. Exit codes are documented in docs/cli.md and must stay
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bmadgen.models import NextAction
 
 
 class ExitCode(IntEnum):
@@ -27,11 +31,15 @@ class BmadgenError(Exception):
 
     exit_code: ExitCode = ExitCode.INVALID_INPUT
 
-    def __init__(self, message: str, *, hint: str | None = None, details: list[str] | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, details: list[str] | None = None,
+                 action: NextAction | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.details = details or []
+        # What to do about it, as data; a face words it (the CLI as a command) when `hint`
+        # does not already say it.
+        self.action = action
 
     def one_line(self) -> str:
         text = self.message
@@ -48,6 +56,7 @@ class BmadgenError(Exception):
             "message": self.message,
             "details": self.details,
             "hint": self.hint,
+            "action": self.action.model_dump(mode="json") if self.action is not None else None,
         }
 
 

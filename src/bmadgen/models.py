@@ -98,3 +98,30 @@ class SearchPage(Page[Memory]):
         description="how many matches were ranked: all of them, or the newest 1,000 when more "
         "matched (narrow the query to rank older ones)",
     )
+
+
+NextActionKind = Literal[
+    "create_project",  # no project yet
+    "answer",  # a question of `phase` waits for an answer
+    "run_phase",  # run (or re-run) `phase`
+    "approve_phase",  # `phase` awaits approval
+    "rollback_phase",  # reopen `phase` before changing it
+    "show_status",  # look at the phases (e.g. nothing awaits approval)
+    "generate",  # generate the app from the app spec
+    "resolve_conflicts",  # edit the files with conflict markers, then commit
+    "show_gates",  # read gate run `run_id`
+    "fix_or_waive_gates",  # a required gate fails: fix it or waive it
+    "build_gate_image",  # the Docker engine answers but has no gate image
+    "done",  # every phase is approved
+]
+
+
+class NextAction(BaseModel):
+    """What the person (or an agent) can do next, as data: the CLI words it as a command, the
+    terminal wizard makes it a button, the MCP server returns it as is."""
+
+    kind: NextActionKind
+    phase: str | None = None
+    slice: str | None = None
+    run_id: str | None = None
+    detail: str = Field(default="", description="a sentence for a person, never a command")

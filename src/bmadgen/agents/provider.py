@@ -11,7 +11,6 @@ The offline provider is the default. An LLM-backed provider plugs in later by im
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,7 +51,9 @@ class Provider(Protocol):
 
 def get_provider(name: str | None = None) -> Provider:
     """The provider named (or in BMADGEN_PROVIDER), the offline one by default."""
-    name = name or os.environ.get(PROVIDER_ENV) or DEFAULT_PROVIDER
+    from bmadgen.settings import get_settings
+
+    name = name or get_settings().provider or DEFAULT_PROVIDER
     if name == "offline":
         from bmadgen.agents.offline import OfflineProvider
 

@@ -65,7 +65,9 @@ _COUNTERS_CMD = (
 
 
 def image_name() -> str:
-    return os.environ.get("BMADGEN_GATE_IMAGE", DEFAULT_IMAGE)
+    from bmadgen.settings import get_settings
+
+    return get_settings().gate_image or DEFAULT_IMAGE
 
 
 def _frames(sock: Any) -> Iterator[tuple[int, bytes]]:
@@ -97,7 +99,9 @@ def connect() -> Any:
     import docker
     from docker.errors import DockerException
 
-    host = os.environ.get("DOCKER_HOST", "")
+    from bmadgen.settings import get_settings
+
+    host = get_settings().docker_host
     try:
         client = docker.from_env(timeout=60, use_ssh_client=host.startswith("ssh://"))
         client.ping()

@@ -14,7 +14,6 @@ or written by a newer bmadgen) raises `StoreError` before anything is written to
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import struct
 import time
@@ -45,12 +44,9 @@ _SQLITE_BUSY = 5
 
 def bmadgen_home() -> Path:
     """The folder holding the store: `BMADGEN_HOME`, else the platform's user data dir."""
-    env = os.environ.get("BMADGEN_HOME")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
+    from bmadgen.settings import get_settings
 
-    return Path(platformdirs.user_data_dir("bmadgen", appauthor=False))
+    return get_settings().data_home()
 
 
 def default_db_path() -> Path:
