@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     except BmadgenError as exc:
         if "--json" in (argv if argv is not None else sys.argv):
             common.print_json(exc.to_dict())
-        print(f"error: {exc.one_line()}", file=sys.stderr)
+        from bmadgen.cli.wording import error_line
+
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
