@@ -45,7 +45,7 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    common.state.project = project
+    """The root options; `--project` is read by `common.session` from this command's context."""
 
 
 def _register() -> None:

@@ -1,4 +1,4 @@
-"""What every CLI command shares: opening the store, finding the project, printing results.
+"""What every CLI command shares: the service session, JSON output, consoles, times.
 
 Kept light: rich is imported only when something is rendered for a person.
 """
@@ -9,11 +9,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bmadgen.store import Store
+if TYPE_CHECKING:
+    from bmadgen.services.session import Session
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document instead of a table.")
 PROJECT_OPTION = typer.Option(
@@ -25,30 +27,29 @@ PROJECT_OPTION = typer.Option(
 )
 
 
-class State:
-    """Options given before the subcommand (`bmadgen --project X memory list`)."""
+def _root_project() -> str | None:
+    """`bmadgen --project X ...`: the option given before the subcommand, read from the root
+    command's context (no global state: each invocation has its own context)."""
+    try:  # typer 0.2x carries its own copy of click
+        from typer._click.globals import get_current_context
+    except ImportError:  # older typer runs on click itself
+        from click import get_current_context  # type: ignore[no-redef]
 
-    project: str | None = None
-
-
-state = State()
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return None
+    value = ctx.find_root().params.get("project")
+    return value if isinstance(value, str) and value else None
 
 
 @contextmanager
-def open_store() -> Iterator[Store]:
-    from bmadgen.store import open_store as _open
+def session(project: str | None = None, folder: Path | None = None) -> Iterator[Session]:
+    """The service session for one command: `--project` (here or before the subcommand) and
+    `--dir` as given; the services resolve the rest by their one rule."""
+    from bmadgen.services.session import open_session
 
-    store = _open()
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def current_project(store: Store, explicit: str | None):
-    from bmadgen import projects
-
-    return projects.resolve_current(store, explicit or state.project)
+    with open_session(project=project or _root_project(), folder=folder) as opened:
+        yield opened
 
 
 def to_jsonable(obj: Any) -> Any:

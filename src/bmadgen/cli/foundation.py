@@ -104,10 +104,10 @@ def project_new(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a project and make it the current one."""
-    from bmadgen import projects
+    from bmadgen.services import projects
 
-    with common.open_store() as store:
-        project = projects.create(store, name, type=type, description=description)
+    with common.session() as session:
+        project = projects.create(session, name, type=type, description=description)
     _print_project(project, as_json)
 
 
@@ -119,10 +119,10 @@ def project_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List projects, most recently updated first."""
-    from bmadgen import projects
+    from bmadgen.services import projects
 
-    with common.open_store() as store:
-        page = projects.list_projects(store, include_archived=all_, limit=limit, offset=offset)
+    with common.session() as session:
+        page = projects.list_projects(session, include_archived=all_, limit=limit, offset=offset)
     if as_json:
         common.print_json(page)
         return
@@ -137,8 +137,10 @@ def project_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one project."""
-    with common.open_store() as store:
-        project = common.current_project(store, ref)
+    from bmadgen.services import projects
+
+    with common.session() as session:
+        project = projects.show(session, ref)
     _print_project(project, as_json)
 
 
@@ -147,10 +149,10 @@ def project_use(
     ref: str = typer.Argument(..., help="Name or id."), as_json: bool = JSON_OPTION
 ) -> None:
     """Make a project the current one (used when no --project and no marker file)."""
-    from bmadgen import projects
+    from bmadgen.services import projects
 
-    with common.open_store() as store:
-        project = projects.use(store, ref)
+    with common.session() as session:
+        project = projects.use(session, ref)
     _print_project(project, as_json)
 
 
@@ -163,11 +165,10 @@ def project_update(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Rename a project or change its type or description."""
-    from bmadgen import projects
+    from bmadgen.services import projects
 
-    with common.open_store() as store:
-        current = common.current_project(store, ref)
-        project = projects.update(store, current.id, name=name, type=type, description=description)
+    with common.session() as session:
+        project = projects.update(session, ref, name=name, type=type, description=description)
     _print_project(project, as_json)
 
 
@@ -176,10 +177,10 @@ def project_archive(
     ref: str = typer.Argument(..., help="Name or id."), as_json: bool = JSON_OPTION
 ) -> None:
     """Archive a project: hidden from `project list`, nothing is deleted."""
-    from bmadgen import projects
+    from bmadgen.services import projects
 
-    with common.open_store() as store:
-        project = projects.archive(store, ref)
+    with common.session() as session:
+        project = projects.archive(session, ref)
     _print_project(project, as_json)
 
 
@@ -222,18 +223,18 @@ def memory_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Remember a note or a decision in the current project."""
-    from bmadgen import memory
+    from bmadgen.services import memory
 
     if text == "-":
         text = _read_stdin("memory text")
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        mem = memory.add(store, proj.id, text, title=title, importance=importance, kind=kind,
+    with common.session(project) as session:
+        mem = memory.add(session, text, title=title, importance=importance, kind=kind,
                          task_id=task, file_path=file, lines=lines)
+        name = session.project().name
     if as_json:
         common.print_json(mem)
     else:
-        print(f"remembered #{mem.id} in {proj.name}")
+        print(f"remembered #{mem.id} in {name}")
 
 
 @memory_app.command("search")
@@ -246,12 +247,10 @@ def memory_search(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Search memories ranked by relevance (bm25), importance and recency."""
-    from bmadgen import memory
+    from bmadgen.services import memory
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        page = memory.search(store, proj.id, query, importance=importance, limit=limit,
-                             offset=offset)
+    with common.session(project) as session:
+        page = memory.search(session, query, importance=importance, limit=limit, offset=offset)
     _print_memories(page, as_json, show_score=True)
 
 
@@ -265,11 +264,10 @@ def memory_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List memories, newest first."""
-    from bmadgen import memory
+    from bmadgen.services import memory
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        page = memory.list_memories(store, proj.id, importance=importance, kind=kind, limit=limit,
+    with common.session(project) as session:
+        page = memory.list_memories(session, importance=importance, kind=kind, limit=limit,
                                     offset=offset)
     _print_memories(page, as_json)
 
@@ -281,11 +279,10 @@ def memory_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one memory in full."""
-    from bmadgen import memory
+    from bmadgen.services import memory
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        mem = memory.get(store, proj.id, memory_id)
+    with common.session(project) as session:
+        mem = memory.show(session, memory_id)
     if as_json:
         common.print_json(mem)
         return
@@ -306,11 +303,10 @@ def memory_forget(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Delete one memory."""
-    from bmadgen import memory
+    from bmadgen.services import memory
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        mem = memory.forget(store, proj.id, memory_id)
+    with common.session(project) as session:
+        mem = memory.forget(session, memory_id)
     if as_json:
         common.print_json(mem)
     else:
@@ -345,11 +341,10 @@ def task_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a task to the current project."""
-    from bmadgen import tasks
+    from bmadgen.services import tasks
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        task = tasks.add(store, proj.id, title, description=description, priority=priority,
+    with common.session(project) as session:
+        task = tasks.add(session, title, description=description, priority=priority,
                          parent_id=parent)
     if as_json:
         common.print_json(task)
@@ -367,11 +362,10 @@ def task_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List tasks: active first, by priority."""
-    from bmadgen import tasks
+    from bmadgen.services import tasks
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        page = tasks.list_tasks(store, proj.id, status=status, priority=priority, limit=limit,
+    with common.session(project) as session:
+        page = tasks.list_tasks(session, status=status, priority=priority, limit=limit,
                                 offset=offset)
     if as_json:
         common.print_json(page)
@@ -389,11 +383,10 @@ def task_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show a task with its notes and blockers."""
-    from bmadgen import tasks
+    from bmadgen.services import tasks
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        task = tasks.get(store, proj.id, task_id)
+    with common.session(project) as session:
+        task = tasks.show(session, task_id)
     _print_task(task, as_json)
 
 
@@ -409,12 +402,11 @@ def task_update(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a task's progress or priority, or add a note or a blocker."""
-    from bmadgen import tasks
+    from bmadgen.services import tasks
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        task = tasks.update(store, proj.id, task_id, progress=progress, note=note, blocker=blocker,
-                            resolve_blockers=unblock, priority=priority)
+    with common.session(project) as session:
+        task = tasks.update(session, task_id, progress=progress, note=note, blocker=blocker,
+                            unblock=unblock, priority=priority)
     _print_task(task, as_json)
 
 
@@ -425,11 +417,10 @@ def task_done(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Mark a task completed."""
-    from bmadgen import tasks
+    from bmadgen.services import tasks
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        task = tasks.complete(store, proj.id, task_id)
+    with common.session(project) as session:
+        task = tasks.complete(session, task_id)
     _print_task(task, as_json)
 
 
@@ -451,11 +442,11 @@ def state(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Recall a project: active tasks by priority, recently completed, most important memories."""
-    from bmadgen import summary
+    from bmadgen.services import recall
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        result = summary.project_state(store, proj)
+    with common.session(project) as session:
+        result = recall.state(session)
+        proj = session.project()
     if as_json:
         common.print_json(result)
         return
@@ -479,17 +470,14 @@ def handoff(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write a Markdown handoff: done since the last one, in progress, blocked, critical, decisions."""
-    from bmadgen import handoff as handoffs
-    from bmadgen import summary
+    from bmadgen.services import recall
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        result = summary.build_handoff(store, proj, brief=brief)
-        recorded = handoffs.record(store, proj.id, result.markdown) if record else None
+    with common.session(project) as session:
+        result = recall.handoff(session, brief=brief, record=record)
     if as_json:
-        common.print_json({"summary": result, "recorded": recorded})
+        common.print_json(result)
         return
-    sys.stdout.write(result.markdown)
+    sys.stdout.write(result.summary.markdown)
 
 
 def export(
@@ -502,15 +490,14 @@ def export(
     """Export a project's tasks, memories and handoffs as Markdown or JSON."""
     from pathlib import Path
 
-    from bmadgen import export as exporter
+    from bmadgen.services import recall
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        text = exporter.export_project(store, proj, fmt, Path(output) if output else None)
+    with common.session(project) as session:
+        result = recall.export(session, fmt, Path(output) if output else None)
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(result.text)
     else:
-        print(f"exported {proj.name} to {output}", file=sys.stderr)
+        print(f"exported {result.project.name} to {output}", file=sys.stderr)
 
 
 def doctor(
@@ -518,9 +505,10 @@ def doctor(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Check Python, the store, git, the Docker engine and which LLM provider keys are set."""
-    from bmadgen import doctor as checks
+    from bmadgen.services import doctor as checks
 
-    report = checks.run(docker=not no_docker)
+    with common.session() as session:
+        report = checks.check(session, docker=not no_docker)
     if as_json:
         common.print_json(report)
     else:

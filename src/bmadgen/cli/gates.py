@@ -8,6 +8,7 @@ import typer
 
 from bmadgen.cli import common
 from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
+from bmadgen.errors import ExitCode
 
 gate_app = typer.Typer(help="Run the stack's quality gates in a sandbox; list, show, waive.",
                        no_args_is_help=True)
@@ -24,8 +25,9 @@ SLICE_OPTION = typer.Option(None, "--slice", help="Only this slice (repeat).")
 GATE_OPTION = typer.Option(None, "--gate", help="Only this gate (repeat).")
 JUNIT_OPTION = typer.Option(None, "--junit", help="Also write a JUnit XML report.")
 SARIF_OPTION = typer.Option(None, "--sarif", help="Also write a SARIF report.")
-CACHE_DIR_OPTION = typer.Option(Path("/var/cache/bmadgen"), "--cache-dir",
-                                help="Where the rootfs and the wheelhouse are kept.")
+CACHE_DIR_OPTION = typer.Option(None, "--cache-dir",
+                                help="Where the rootfs and the wheelhouse are kept. Default: "
+                                "the BMADGEN_CACHE setting, else /var/cache/bmadgen.")
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "not_run": "yellow"}
 VERDICT_STYLE = {"PASS": "green", "CONCERNS": "yellow", "FAIL": "red", "WAIVED": "magenta"}
 
@@ -34,14 +36,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(gate_app, name="gate")
     sandbox_app.add_typer(image_app, name="image")
     app.add_typer(sandbox_app, name="sandbox")
-
-
-def _app_dir(project, explicit: Path | None) -> Path:
-    if explicit is not None:
-        return explicit
-    if project.path:
-        return Path(project.path)
-    return Path.cwd()
 
 
 # ---------------------------------------------------------------- rendering
@@ -128,9 +122,11 @@ def gate_progress_printer(plain: bool):
 def gate_run(
     slice_: list[str] | None = SLICE_OPTION,
     gate: list[str] | None = GATE_OPTION,
-    sandbox: str = typer.Option("auto", "--sandbox", help="docker, local or auto (Docker if "
-                                "an engine and the image are there)."),
-    tier: str = typer.Option("free", "--tier", help="free, premium or enterprise limits."),
+    sandbox: str | None = typer.Option(None, "--sandbox", help="docker, local or auto (Docker if "
+                                       "an engine and the image are there). Default: the "
+                                       "BMADGEN_SANDBOX setting, else auto."),
+    tier: str | None = typer.Option(None, "--tier", help="free, premium or enterprise limits. "
+                                    "Default: the BMADGEN_TIER setting, else free."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Re-run every gate."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop after the first required "
                                    "gate fails (the rest are reported as not run)."),
@@ -142,23 +138,18 @@ def gate_run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run the gates; exit 0 only when every required gate passed or is waived, else 8."""
-    from bmadgen.gates import reports
-    from bmadgen.gates.service import run_gates
+    from bmadgen.services import gates
 
     as_json = as_json or ci
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        report = run_gates(
-            store, proj, _app_dir(proj, app_dir), slices=slice_ or None, gates=gate or None,
-            sandbox=sandbox, tier=tier, use_cache=not no_cache, fail_fast=fail_fast,
+    with common.session(project, app_dir) as session:
+        report = gates.run(
+            session, slices=slice_, gates=gate, sandbox=sandbox, tier=tier,
+            use_cache=not no_cache, fail_fast=fail_fast,
             progress=None if as_json and not ci else gate_progress_printer(plain=ci),
+            junit=junit, sarif=sarif,
         )
-    if junit:
-        reports.write(junit, reports.to_junit(report))
-    if sarif:
-        reports.write(sarif, reports.to_sarif(report))
     if as_json:
-        print(reports.to_json(report))
+        print(gates.report_json(report))
     else:
         _print_report(report, plain=ci)
     if not report.passed:
@@ -166,8 +157,6 @@ def gate_run(
         common.err_console().print(
             f"error: required gates failed for: {', '.join(failing)}", markup=False
         )
-        from bmadgen.errors import ExitCode
-
         raise typer.Exit(int(ExitCode.GATES_FAILED))
 
 
@@ -179,16 +168,14 @@ def gate_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The stack's gates and the project's recent gate runs."""
-    from bmadgen.gates import records
-    from bmadgen.gates.stack import gates_for
+    from bmadgen.services import gates
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        specs = gates_for(_app_dir(proj, app_dir))
-        runs = records.list_runs(store, proj.id, limit=limit)
+    with common.session(project, app_dir) as session:
+        found = gates.overview(session, limit=limit)
     if as_json:
-        common.print_json({"gates": specs, "runs": runs})
+        common.print_json(found)
         return
+    specs, runs = found.gates, found.runs
     from rich.table import Table
 
     out = common.console()
@@ -213,11 +200,10 @@ def gate_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one gate run's results and verdicts."""
-    from bmadgen.gates import records
+    from bmadgen.services import gates
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        report = records.load_report(store, proj.id, run)
+    with common.session(project) as session:
+        report = gates.show(session, run)
     if as_json:
         common.print_json(report)
     else:
@@ -235,13 +221,10 @@ def gate_waive(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Accept a failing gate for a slice; the waiver shows wherever the result does."""
-    from bmadgen.gates.service import waive
+    from bmadgen.services import gates
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        folder = _app_dir(proj, app_dir)
-        waiver = waive(store, proj, slice_, gate, reason, who,
-                       project_dir=folder if (folder / "app").is_dir() else None)
+    with common.session(project, app_dir) as session:
+        waiver = gates.waive(session, slice_, gate, reason, who)
     if as_json:
         common.print_json(waiver)
     else:
@@ -271,46 +254,41 @@ def sandbox_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The bmadgen sandboxes on the Docker engine."""
-    from bmadgen.errors import NotFound
-    from bmadgen.sandbox import manage
+    from bmadgen.services import sandboxes
 
-    name = None
-    if not all_projects:
-        with common.open_store() as store:
-            try:
-                name = common.current_project(store, project).name
-            except NotFound:
-                if project:
-                    raise
-                name = None  # no current project: every sandbox
-    _print_sandboxes(manage.list_sandboxes(name), as_json)
+    with common.session(project) as session:
+        found = sandboxes.list_sandboxes(session, all_projects=all_projects)
+    _print_sandboxes(found, as_json)
 
 
 @sandbox_app.command("pause")
 def sandbox_pause(ref: str = typer.Argument(..., help="Container id, name or run id."),
                   as_json: bool = JSON_OPTION) -> None:
     """Pause a running sandbox (its processes are frozen; it uses no CPU)."""
-    from bmadgen.sandbox import manage
+    from bmadgen.services import sandboxes
 
-    _print_sandboxes([manage.pause(ref)], as_json)
+    with common.session() as session:
+        _print_sandboxes([sandboxes.pause(session, ref)], as_json)
 
 
 @sandbox_app.command("resume")
 def sandbox_resume(ref: str = typer.Argument(..., help="Container id, name or run id."),
                    as_json: bool = JSON_OPTION) -> None:
     """Resume a paused sandbox."""
-    from bmadgen.sandbox import manage
+    from bmadgen.services import sandboxes
 
-    _print_sandboxes([manage.resume(ref)], as_json)
+    with common.session() as session:
+        _print_sandboxes([sandboxes.resume(session, ref)], as_json)
 
 
 @sandbox_app.command("rm")
 def sandbox_rm(ref: str = typer.Argument(..., help="Container id, name or run id."),
                as_json: bool = JSON_OPTION) -> None:
     """Remove a sandbox (killing whatever runs in it)."""
-    from bmadgen.sandbox import manage
+    from bmadgen.services import sandboxes
 
-    _print_sandboxes([manage.remove(ref)], as_json)
+    with common.session() as session:
+        _print_sandboxes([sandboxes.remove(session, ref)], as_json)
 
 
 @sandbox_app.command("prune")
@@ -320,9 +298,10 @@ def sandbox_prune(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Remove sandboxes left behind by crashed or killed runs."""
-    from bmadgen.sandbox import manage
+    from bmadgen.services import sandboxes
 
-    removed = manage.prune(everything=everything)
+    with common.session() as session:
+        removed = sandboxes.prune(session, everything=everything)
     if as_json:
         common.print_json({"removed": removed})
     else:
@@ -333,33 +312,34 @@ def sandbox_prune(
 @sandbox_app.command("usage")
 def sandbox_usage(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Sandbox usage of the project: runs, CPU seconds, peak memory, wall time, execs."""
-    from bmadgen.gates import records
+    from bmadgen.services import gates
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        totals = records.usage_totals(store, proj.id)
+    with common.session(project) as session:
+        totals = gates.usage(session)
     if as_json:
-        common.print_json({"project": proj.name, **totals})
+        common.print_json(totals)
         return
-    print(f"{proj.name}: {int(totals['runs'])} sandbox run(s), {totals['cpu_s']:.1f} CPU s, "
-          f"peak {totals['peak_memory_mb']:.0f} MB, {totals['wall_s']:.1f} s wall, "
-          f"{int(totals['exec_count'])} execs")
+    print(f"{totals.project}: {int(totals.runs)} sandbox run(s), {totals.cpu_s:.1f} CPU s, "
+          f"peak {totals.peak_memory_mb:.0f} MB, {totals.wall_s:.1f} s wall, "
+          f"{int(totals.exec_count)} execs")
 
 
 @image_app.command("build")
 def image_build(
     offline: bool = typer.Option(True, "--offline/--registry", help="Offline: debootstrap + "
                                  "local wheelhouse, no registry. Registry: FROM python:3.11-slim."),
-    cache_dir: Path = CACHE_DIR_OPTION,
+    cache_dir: Path | None = CACHE_DIR_OPTION,
     tag: str | None = typer.Option(None, "--tag", help="Image name (default "
                                       "bmadgen/gates:latest or BMADGEN_GATE_IMAGE)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Build the gate image (tools + the app's runtime dependencies)."""
-    from bmadgen.sandbox.image import build_image
+    from bmadgen.services import sandboxes
 
     say = (lambda text: None) if as_json else (lambda text: print(text, flush=True))
-    info = build_image(offline=offline, cache_dir=cache_dir, tag=tag, say=say)
+    with common.session() as session:
+        info = sandboxes.build_image(session, offline=offline, cache_dir=cache_dir, tag=tag,
+                                     say=say)
     if as_json:
         common.print_json(info)
     else:
@@ -369,9 +349,10 @@ def image_build(
 @image_app.command("list")
 def image_list(as_json: bool = JSON_OPTION) -> None:
     """The bmadgen images on the engine."""
-    from bmadgen.sandbox.image import list_images
+    from bmadgen.services import sandboxes
 
-    images = list_images()
+    with common.session() as session:
+        images = sandboxes.list_images(session)
     if as_json:
         common.print_json(images)
         return

@@ -37,28 +37,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(slice_app, name="slice")
 
 
-def _project_dir(explicit: Path | None) -> Path:
-    """--dir, else the folder of the project marker above cwd, else the current project's
-    folder, else the working directory."""
-    if explicit is not None:
-        return explicit
-    from bmadgen import projects
-
-    marker = projects.find_marker(Path.cwd())
-    if marker is not None:
-        return marker.parent.parent
-    if (Path.cwd() / "appspec.yaml").is_file():
-        return Path.cwd()
-    from bmadgen.errors import BmadgenError
-
-    try:
-        with common.open_store() as store:
-            project = common.current_project(store, None)
-    except BmadgenError:
-        return Path.cwd()
-    return Path(project.path) if project.path else Path.cwd()
-
-
 ACTION_STYLE = {
     "create": "green",
     "update": "cyan",
@@ -91,18 +69,20 @@ def generate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate the whole app from appspec.yaml (one git commit; --dry-run prints the plan)."""
-    from bmadgen.generate.service import generate_app
+    from bmadgen.services import generation
 
-    result = generate_app(_project_dir(project_dir), dry_run=dry_run)
+    with common.session(folder=project_dir) as session:
+        result = generation.generate(session, dry_run=dry_run)
     _print_result(result, as_json, show_unchanged=dry_run)
 
 
 @slice_app.command("list")
 def slice_list(project_dir: Path | None = DIR_OPTION, as_json: bool = JSON_OPTION) -> None:
     """List the slices: entities, routes, and files you changed since generation."""
-    from bmadgen.generate.service import list_slices
+    from bmadgen.services import generation
 
-    slices = list_slices(_project_dir(project_dir))
+    with common.session(folder=project_dir) as session:
+        slices = generation.list_slices(session)
     if as_json:
         common.print_json(slices)
         return
@@ -126,10 +106,11 @@ def slice_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a slice to the app spec and generate it (one git commit)."""
-    from bmadgen.generate.service import add_slice
+    from bmadgen.services import generation
 
-    result = add_slice(_project_dir(project_dir), name, entity=entity, fields=field or None,
-                       title=title, dry_run=dry_run)
+    with common.session(folder=project_dir) as session:
+        result = generation.add_slice(session, name, entity=entity, fields=field or None,
+                                      title=title, dry_run=dry_run)
     _print_result(result, as_json)
 
 
@@ -141,9 +122,10 @@ def slice_regen(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Regenerate one slice: your edits are merged in; a clash is a reported conflict (exit 5)."""
-    from bmadgen.generate.service import regen_slice
+    from bmadgen.services import generation
 
-    result = regen_slice(_project_dir(project_dir), name, dry_run=dry_run)
+    with common.session(folder=project_dir) as session:
+        result = generation.regen_slice(session, name, dry_run=dry_run)
     _print_result(result, as_json)
 
 
@@ -156,9 +138,10 @@ def slice_rm(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Remove a slice from the app spec and the tree (one git commit)."""
-    from bmadgen.generate.service import remove_slice
+    from bmadgen.services import generation
 
-    result = remove_slice(_project_dir(project_dir), name, force=force, dry_run=dry_run)
+    with common.session(folder=project_dir) as session:
+        result = generation.remove_slice(session, name, force=force, dry_run=dry_run)
     _print_result(result, as_json)
 
 
@@ -169,9 +152,10 @@ def slice_diff(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show what you changed in a slice against the pristine generated version."""
-    from bmadgen.generate.service import diff_slice
+    from bmadgen.services import generation
 
-    result = diff_slice(_project_dir(project_dir), name)
+    with common.session(folder=project_dir) as session:
+        result = generation.diff_slice(session, name)
     if as_json:
         common.print_json(result)
         return

@@ -113,27 +113,24 @@ def new(
     Without them it asks each question and each approval in the terminal; quitting keeps the
     answers given so far (`bmadgen phase run` resumes at the same question).
     """
-    from bmadgen.workflow import definitions, service
+    from bmadgen.services import workflow
 
-    if until is not None:
-        definitions.workflow().phase(until)  # an unknown phase is refused before anything exists
-    folder = directory if directory is not None else Path.cwd() / name
-    with common.open_store() as store:
-        project = service.new_project(store, name, type, folder, answers)
-        if not as_json:
-            typer.echo(f"created {project.name} ({project.type}) in {project.path}")
-        results = service.run_through(
-            store, project, asker=TerminalAsker(to_stderr=as_json),
-            approve=(lambda _result: True) if yes else _approval_prompt(to_stderr=as_json),
-            until=until,
+    def announce(project: Any) -> None:
+        typer.echo(f"created {project.name} ({project.type}) in {project.path}")
+
+    with common.session() as session:
+        outcome = workflow.new_project(
+            session, name, type, folder=directory, answers=answers, until=until,
+            asker=TerminalAsker(to_stderr=as_json),
+            approve=workflow.approve_all if yes else _approval_prompt(to_stderr=as_json),
+            on_created=None if as_json else announce,
             on_result=None if as_json else (_print_unattended if yes else _print_result),
             progress=gate_progress_printer(plain=yes),
         )
-        summary = service.status(store, project)
     if as_json:
-        common.print_json({"project": project, "results": results, "status": summary})
+        common.print_json(outcome)
         return
-    _print_where(summary)
+    _print_where(outcome.status)
 
 
 def _print_where(summary: Any) -> None:
@@ -171,10 +168,10 @@ def _status_table(summary: Any) -> None:
 @phase_app.command("status")
 def phase_status(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Each phase's status, checklist score and why it is stale (drift is checked first)."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        summary = service.status(store, common.current_project(store, project))
+    with common.session(project) as session:
+        summary = workflow.status(session)
     if as_json:
         common.print_json(summary)
         return
@@ -196,15 +193,13 @@ def phase_run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run a phase: ask what is missing, write its documents, score its checklist."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        results = [service.run_phase(store, proj, phase, answers_path=answers,
+    with common.session(project) as session:
+        results = workflow.run_phase(session, phase, answers=answers,
                                      asker=TerminalAsker(to_stderr=as_json), reask=reask,
-                                     force=force, progress=gate_progress_printer(plain=False))]
-        if yes:
-            results.append(service.approve_phase(store, proj, results[0].phase))
+                                     force=force, approve=yes,
+                                     progress=gate_progress_printer(plain=False))
     if as_json:
         common.print_json(results if yes else results[0])
         return
@@ -219,10 +214,10 @@ def phase_approve(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Approve a phase awaiting approval: commit its documents, write its handoff."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        result = service.approve_phase(store, common.current_project(store, project), phase)
+    with common.session(project) as session:
+        result = workflow.approve_phase(session, phase)
     if as_json:
         common.print_json(result)
     else:
@@ -236,10 +231,10 @@ def phase_rollback(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen a phase; every later phase with output becomes stale."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        result = service.rollback_phase(store, common.current_project(store, project), phase)
+    with common.session(project) as session:
+        result = workflow.rollback_phase(session, phase)
     if as_json:
         common.print_json(result)
     else:
@@ -252,10 +247,10 @@ def phase_rollback(
 @doc_app.command("list")
 def doc_list(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
     """The project's documents, the phase that writes each, and whether it changed."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        docs = service.list_documents(store, common.current_project(store, project))
+    with common.session(project) as session:
+        docs = workflow.list_documents(session)
     if as_json:
         common.print_json(docs)
         return
@@ -277,10 +272,10 @@ def doc_show(
     project: str | None = PROJECT_OPTION,
 ) -> None:
     """Print a document (at a git revision with --rev)."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        text = service.show_document(common.current_project(store, project), name, rev)
+    with common.session(project) as session:
+        text = workflow.show_document(session, name, rev).text
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -292,10 +287,10 @@ def doc_history(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The git commits that changed a document, newest first."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        commits = service.document_history(common.current_project(store, project), name, limit)
+    with common.session(project) as session:
+        commits = workflow.document_history(session, name, limit)
     if as_json:
         common.print_json(commits)
         return
@@ -316,10 +311,10 @@ def doc_diff(
     project: str | None = PROJECT_OPTION,
 ) -> None:
     """A unified diff of a document between revisions, or against the file as it is now."""
-    from bmadgen.workflow import service
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        text = service.document_diff(common.current_project(store, project), name, rev_a, rev_b)
+    with common.session(project) as session:
+        text = workflow.document_diff(session, name, rev_a, rev_b)
     if text:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -333,23 +328,22 @@ def answers_sample(
                              help="ecommerce, saas, marketplace, blog or portfolio."),
 ) -> None:
     """Print a complete answers file for a project type, to edit and pass to --answers."""
-    from bmadgen.workflow import answers, definitions
+    from bmadgen.services import workflow
 
-    sys.stdout.write(answers.sample(definitions.project_type(type)))
+    sys.stdout.write(workflow.answers_sample(type))
 
 
 @answers_app.command("show")
 def answers_show(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Print the answers a project has so far (as an answers file)."""
-    from bmadgen.workflow import answers
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        given = answers.stored(store, proj.id)
+    with common.session(project) as session:
+        given = workflow.answers_given(session)
     if as_json:
         common.print_json(given)
     else:
-        sys.stdout.write(answers.dump(given))
+        sys.stdout.write(workflow.answers_text(given))
 
 
 @answers_app.command("set")
@@ -360,12 +354,11 @@ def answers_set(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change one answer; run (or roll back and run) its phase to use it."""
-    from bmadgen.workflow import answers, definitions
+    from bmadgen.services import workflow
 
-    with common.open_store() as store:
-        proj = common.current_project(store, project)
-        stored = answers.set_one(store, proj.id, definitions.project_type(proj.type), key, value)
+    with common.session(project) as session:
+        answer = workflow.set_answer(session, key, value)
     if as_json:
-        common.print_json({"key": key, "value": stored})
+        common.print_json(answer)
     else:
-        print(f"{key} = {stored}")
+        print(f"{answer.key} = {answer.value}")

@@ -26,6 +26,8 @@ from bmadgen.errors import StoreError
 
 BUSY_TIMEOUT_MS = 30_000
 DB_FILENAME = "bmadgen.db"
+# Parameters of one statement: positional or named.
+Params = tuple[Any, ...] | dict[str, Any]
 SQLITE_MAGIC = b"SQLite format 3\x00"
 RESTORE_HINT = "run `bmadgen doctor`; move the file away or restore it from a backup"
 
@@ -122,21 +124,22 @@ class Store:
         if error is not None:
             raise error from exc
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             self._raise_store_error(exc)
             raise
 
-    def query_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    def query_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         try:
-            return self.conn.execute(sql, params).fetchone()
+            row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+            return row
         except sqlite3.Error as exc:
             self._raise_store_error(exc)
             raise
 
-    def scalar(self, sql: str, params: tuple | dict = ()) -> Any:
+    def scalar(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None."""
         row = self.query_one(sql, params)
         return None if row is None else row[0]

@@ -1,0 +1,110 @@
+"""Whole-command time of the light commands, this tree against another checkout of bmadgen.
+
+    python benchmarks/bench_startup.py --baseline /path/to/older/checkout [--runs 21]
+
+Times `bmadgen --help`, `bmadgen memory search` and `bmadgen task list` as whole processes
+(`python -m bmadgen ...`), each run of this tree paired with a run of the baseline tree (A B A B
+..., so a drift in the machine's speed hits both), on one store with 1,000 memories and 50 tasks.
+Prints the median wall time of each and the median of the paired ratios (this / baseline), and
+checks that none of the commands imports litellm, textual, docker or mcp. The figures are
+recorded in docs/performance.md (issue 8: the service layer must not make these slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[1]
+COMMANDS = {
+    "--help": ["--help"],
+    "memory search": ["memory", "search", "payment webhook retry"],
+    "task list": ["task", "list"],
+}
+HEAVY = ("litellm", "textual", "docker", "mcp")
+
+
+def _env(tree: Path, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(PYTHONPATH=str(tree / "src"), BMADGEN_HOME=str(home),
+               BMADGEN_CONFIG=str(home / "none.toml"))
+    return env
+
+
+def _run(tree: Path, home: Path, args: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "bmadgen", *args], env=_env(tree, home),
+                          capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{tree}: bmadgen {' '.join(args)} failed: {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def _heavy_imports(tree: Path, home: Path, args: list[str]) -> list[str]:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bmadgen", *args],
+                          env=_env(tree, home), capture_output=True, text=True, check=False)
+    found = set()
+    for line in done.stderr.splitlines():
+        module = line.rsplit("|", 1)[-1].strip()
+        if module.split(".")[0] in HEAVY:
+            found.add(module.split(".")[0])
+    return sorted(found)
+
+
+def _seed(home: Path) -> None:
+    """One project with 1,000 memories and 50 tasks, written with this tree's own CLI."""
+    env = _env(HERE, home)
+    script = (
+        "from bmadgen.services import memory, projects, tasks\n"
+        "from bmadgen.services.session import open_session\n"
+        "words = 'api payment webhook retry queue order cart checkout invoice stripe'.split()\n"
+        "with open_session() as s:\n"
+        "    projects.create(s, 'bench', type='ecommerce')\n"
+        "    for i in range(1000):\n"
+        "        memory.add(s, ' '.join(words[(i + k) % len(words)] for k in range(6)),\n"
+        "                   importance=('critical', 'high', 'medium', 'low')[i % 4])\n"
+        "    for i in range(50):\n"
+        "        tasks.add(s, f'task {i}', priority=('critical', 'high', 'medium', 'low')[i % 4])\n"
+    )
+    subprocess.run([sys.executable, "-c", script], env=env, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, required=True,
+                        help="another checkout of bmadgen (its src/ is imported)")
+    parser.add_argument("--runs", type=int, default=21)
+    options = parser.parse_args()
+    baseline = options.baseline.resolve()
+    with tempfile.TemporaryDirectory(prefix="bmadgen-bench-") as tmp:
+        home = Path(tmp)
+        _seed(home)
+        print(f"python {sys.version.split()[0]}, {options.runs} paired runs, "
+              f"this tree {HERE}, baseline {baseline}")
+        print(f"{'command':<16} {'this (median)':>14} {'baseline':>10} {'ratio (median)':>15}  "
+              "heavy imports (this / baseline)")
+        for label, args in COMMANDS.items():
+            for tree in (HERE, baseline):  # warm-up: the page cache, the .pyc files
+                _run(tree, home, args)
+            ours, theirs, ratios = [], [], []
+            for _ in range(options.runs):
+                a = _run(HERE, home, args)
+                b = _run(baseline, home, args)
+                ours.append(a)
+                theirs.append(b)
+                ratios.append(a / b)
+            heavy = (_heavy_imports(HERE, home, args), _heavy_imports(baseline, home, args))
+            print(f"{label:<16} {statistics.median(ours) * 1000:>11.0f} ms "
+                  f"{statistics.median(theirs) * 1000:>7.0f} ms {statistics.median(ratios):>14.3f}x"
+                  f"  {heavy[0] or 'none'} / {heavy[1] or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
