@@ -56,10 +56,10 @@ class _Backend:
         self.client = None
         self.sandbox: Sandbox | None = None
         if kind == "docker":
-            from bmadgen.sandbox import docker_backend
+            from bmadgen.sandbox import engine
 
-            self.client = docker_backend.connect()
-            image = docker_backend.require_image(self.client, docker_backend.image_name())
+            self.client = engine.connect()
+            image = engine.require_image(self.client, engine.image_name())
             self.toolchain = f"docker:{image.id}"
             self.isolated = True
         else:
