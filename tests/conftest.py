@@ -45,7 +45,7 @@ def docker_client():
     """A Docker client whose engine answers and has the gate image; else skip locally, and
     FAIL in CI (CI=true), where .ci/run guarantees both."""
     from bmadgen.errors import EnvironmentUnavailable
-    from bmadgen.sandbox.docker_backend import ready_client
+    from bmadgen.sandbox.engine import ready_client
 
     try:
         return ready_client()

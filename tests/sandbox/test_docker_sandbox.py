@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bmadgen.errors import EnvironmentUnavailable
-from bmadgen.sandbox import docker_backend
+from bmadgen.sandbox import docker_backend, engine, manage
 from bmadgen.sandbox.docker_backend import DockerSandbox
 from bmadgen.sandbox.safetar import HostileArchive
 from bmadgen.sandbox.tiers import get_tier
@@ -151,16 +151,16 @@ def test_sigkilled_bmadgen_leaves_a_container_that_the_next_run_reaps(
     left: list = []
     while not left and time.monotonic() < deadline:
         time.sleep(0.2)
-        left = docker_backend.list_sandboxes(docker_client, project.name)
+        left = manage.containers(docker_client, project.name)
     assert left, "the gate run started a sandbox"
     time.sleep(1)  # the gate is running
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    left = docker_backend.list_sandboxes(docker_client, project.name)
+    left = manage.containers(docker_client, project.name)
     assert len(left) == 1, "SIGKILL leaves the container behind"
     nxt = DockerSandbox(small_app, project=project.name, tier=TEST_TIER, client=docker_client)
     try:
-        remaining = {c.id for c in docker_backend.list_sandboxes(docker_client, project.name)}
+        remaining = {c.id for c in manage.containers(docker_client, project.name)}
         assert remaining == {nxt.container_id}, "the next start reaped the orphan"
     finally:
         nxt.close()
@@ -205,4 +205,4 @@ def test_missing_image_is_a_clear_error(docker_client, small_app: Path) -> None:
 def test_stopped_engine_is_a_clear_error(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     with pytest.raises(EnvironmentUnavailable, match="no Docker engine answers at unix://"):
-        docker_backend.connect()
+        engine.connect()

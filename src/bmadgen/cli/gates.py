@@ -42,11 +42,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _score(result) -> str:
-    if result.score is None:
-        return "-"
-    if result.gate in ("tests", "mutation") or result.threshold > 1:
-        return f"{result.score:g}% (min {result.threshold:g}%)"
-    return f"{result.score:g} (max {result.threshold:g})"
+    return result.score_text
 
 
 def _status_text(result) -> str:

@@ -85,6 +85,7 @@ class GateResult(BaseModel):
     status: GateStatus
     score: float | None = None
     threshold: float
+    percent: bool = False  # GateSpec.percent of the gate that made it
     required: bool
     duration_s: float = 0.0
     findings: list[Finding] = Field(default_factory=list)
@@ -96,6 +97,15 @@ class GateResult(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.gate}[{self.slice}]" if self.slice else self.gate
+
+    @property
+    def score_text(self) -> str:
+        """The score against its threshold, as every face shows it: `85% (min 85%)`, `3 (max 0)`."""
+        if self.score is None:
+            return "-"
+        if self.percent:
+            return f"{self.score:g}% (min {self.threshold:g}%)"
+        return f"{self.score:g} (max {self.threshold:g})"
 
 
 class SliceVerdict(BaseModel):

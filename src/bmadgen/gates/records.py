@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -13,6 +14,7 @@ from bmadgen.gates.models import (
     GateResult,
     GateRunReport,
     GateRunSummary,
+    GateSpec,
     Waiver,
 )
 from bmadgen.sandbox.base import SandboxUsage, pid_alive
@@ -80,21 +82,22 @@ def abort_run(store: Store, run_id: str) -> None:
         )
 
 
-def cached_result(store: Store, project_id: int, gate: str, slice_name: str | None,
+def cached_result(store: Store, project_id: int, spec: GateSpec, slice_name: str | None,
                   content_hash: str) -> GateResult | None:
     row = store.query_one(
         "SELECT * FROM gate_results WHERE project_id = ? AND gate = ? AND slice = ? "
         "AND content_hash = ? AND status IN ('passed', 'failed') ORDER BY id DESC LIMIT 1",
-        (project_id, gate, slice_name or "", content_hash),
+        (project_id, spec.name, slice_name or "", content_hash),
     )
     if row is None:
         return None
-    result = _row_to_result(row)
+    # The content hash covers the spec, so the row was made by this very spec.
+    result = _row_to_result(row, percent=spec.percent)
     result.cached = True
     return result
 
 
-def _row_to_result(row) -> GateResult:
+def _row_to_result(row, *, percent: bool) -> GateResult:
     return GateResult(
         gate=row["gate"],
         scope=row["scope"],
@@ -102,6 +105,7 @@ def _row_to_result(row) -> GateResult:
         status=row["status"],
         score=row["score"],
         threshold=row["threshold"],
+        percent=percent,
         required=bool(row["required"]),
         duration_s=row["duration_s"],
         findings=[Finding(**f) for f in json.loads(row["findings_json"])],
@@ -149,7 +153,20 @@ def load_report(store: Store, project_id: int, run_id: str | None) -> GateRunRep
             f"no finished gate run {run_id!r}" if run_id else "no gate run yet",
             hint="`bmadgen gate run` runs the gates; `bmadgen gate list` shows past runs",
         )
-    return GateRunReport.model_validate_json(row["report_json"])
+    report = GateRunReport.model_validate_json(row["report_json"])
+    for result in report.results:
+        if "percent" not in result.model_fields_set:  # stored before results said so
+            result.percent = result.gate in _shipped_percent_gates()
+    return report
+
+
+@functools.cache
+def _shipped_percent_gates() -> frozenset[str]:
+    """The percent-scored gates of the stack every report older than `GateResult.percent` ran."""
+    from bmadgen.gates.stack import DEFAULT_STACK, GATES_FILE, load_gates, stack_dir
+
+    gates = load_gates(stack_dir(DEFAULT_STACK) / GATES_FILE).gates
+    return frozenset(spec.name for spec in gates if spec.percent)
 
 
 def save_waiver(store: Store, project_id: int, slice_name: str, gate: str, reason: str,

@@ -56,10 +56,10 @@ class _Backend:
         self.client = None
         self.sandbox: Sandbox | None = None
         if kind == "docker":
-            from bmadgen.sandbox import docker_backend
+            from bmadgen.sandbox import engine
 
-            self.client = docker_backend.connect()
-            image = docker_backend.require_image(self.client, docker_backend.image_name())
+            self.client = engine.connect()
+            image = engine.require_image(self.client, engine.image_name())
             self.toolchain = f"docker:{image.id}"
             self.isolated = True
         else:
@@ -133,7 +133,8 @@ def _plan(specs: list[GateSpec], slices: list[str]) -> list[tuple[GateSpec, str 
 
 def _result(spec: GateSpec, slice_name: str | None, **fields: object) -> GateResult:
     return GateResult(gate=spec.name, scope=spec.scope, slice=slice_name,
-                      threshold=spec.threshold, required=spec.required, **fields)  # type: ignore[arg-type]
+                      threshold=spec.threshold, percent=spec.percent, required=spec.required,
+                      **fields)  # type: ignore[arg-type]
 
 
 def _tool_cache_dir(project: Project, backend: _Backend, spec: GateSpec) -> Path:
@@ -266,7 +267,7 @@ def run_gates(
             content_hash = gate_hash(spec, slice_name, digests, backend.toolchain)
             result = _decide(spec, slice_name, by_key, stopped_by, backend)
             if result is None and use_cache:
-                result = records.cached_result(store, project.id, spec.name, slice_name,
+                result = records.cached_result(store, project.id, spec, slice_name,
                                                content_hash)
             if result is None:
                 kept = _tool_cache_dir(project, backend, spec) if use_cache else None

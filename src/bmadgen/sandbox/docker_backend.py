@@ -2,7 +2,8 @@
 
 Hardening: no network, read-only root, tmpfs scratch owned by the unprivileged sandbox user,
 all capabilities dropped, no-new-privileges, CPU / memory (swap included) / pids limits from the
-tier, labels on everything so that containers left by a crashed run are found and removed.
+tier, labels on everything (`manage`) so that containers left by a crashed run are found and
+removed.
 
 Docker's exec has no timeout, so each command runs under `timeout -k` inside and a watchdog
 outside kills the whole container if the exec still has not returned after the grace period.
@@ -12,7 +13,6 @@ a tmpfs mount), and whatever comes out is extracted by `safetar`, which trusts n
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -29,21 +29,18 @@ from bmadgen.sandbox.base import (
     OUT_DIR,
     ExecResult,
     Sandbox,
-    SandboxInfo,
     SandboxUsage,
     app_tarball,
-    pid_alive,
 )
+from bmadgen.sandbox.engine import connect, image_name, require_image
+from bmadgen.sandbox.manage import labels_for, reap_orphans
 from bmadgen.sandbox.safetar import safe_extract
 from bmadgen.sandbox.tiers import Tier
 
-DEFAULT_IMAGE = "bmadgen/gates:latest"
 SANDBOX_USER = "10001:10001"
-LABEL = "bmadgen.sandbox"
 KILL_GRACE_S = 2  # SIGTERM first, SIGKILL this long after (timeout -k)
 WATCHDOG_SLACK_S = 5  # beyond timeout + grace, the exec is stuck: kill the container
 MAX_OUTPUT = 2_000_000  # characters of stdout/stderr kept per exec
-ORPHAN_MAX_AGE_S = 24 * 3600  # a sandbox owned by another host is reaped after this long
 EXEC_ENV = {
     "HOME": HOME_DIR,
     "XDG_CACHE_HOME": f"{HOME_DIR}/.cache",
@@ -64,12 +61,6 @@ _COUNTERS_CMD = (
 )
 
 
-def image_name() -> str:
-    from bmadgen.settings import get_settings
-
-    return get_settings().gate_image or DEFAULT_IMAGE
-
-
 def _frames(sock: Any) -> Iterator[tuple[int, bytes]]:
     """The multiplexed frames of a hijacked exec stream: (1 stdout | 2 stderr, payload).
 
@@ -81,7 +72,7 @@ def _frames(sock: Any) -> Iterator[tuple[int, bytes]]:
     response = getattr(sock, "_response", None)
     reader = getattr(getattr(getattr(response, "raw", None), "_fp", None), "fp", None)
     if reader is None:  # not an http.client response (e.g. ssh): the SDK's own reader
-        from docker.utils.socket import frames_iter
+        from docker.utils.socket import frames_iter  # type: ignore[import-untyped]
 
         yield from frames_iter(sock, tty=False)
         return
@@ -92,46 +83,6 @@ def _frames(sock: Any) -> Iterator[tuple[int, bytes]]:
         size = int.from_bytes(header[4:8], "big")
         payload = reader.read(size) if size else b""
         yield header[0], payload
-
-
-def connect() -> Any:
-    """A docker client for `DOCKER_HOST` (unix, tcp or ssh://), or EnvironmentUnavailable."""
-    import docker
-    from docker.errors import DockerException
-
-    from bmadgen.settings import get_settings
-
-    host = get_settings().docker_host
-    try:
-        client = docker.from_env(timeout=60, use_ssh_client=host.startswith("ssh://"))
-        client.ping()
-    except (DockerException, OSError) as exc:
-        where = host or "the default socket"
-        raise EnvironmentUnavailable(
-            f"no Docker engine answers at {where}",
-            hint="start the engine (e.g. `sudo dockerd &`), point DOCKER_HOST at one, "
-            "or run with --sandbox local (not isolated)",
-        ) from exc
-    return client
-
-
-def require_image(client: Any, name: str) -> Any:
-    from docker.errors import ImageNotFound
-
-    try:
-        return client.images.get(name)
-    except ImageNotFound:
-        raise EnvironmentUnavailable(
-            f"the gate image {name} is not on the Docker engine",
-            hint="build it with `bmadgen sandbox image build` (bmadgen never pulls implicitly)",
-        ) from None
-
-
-def ready_client() -> Any:
-    """A client for an engine that has the gate image, or EnvironmentUnavailable saying why."""
-    client = connect()
-    require_image(client, image_name())
-    return client
 
 
 def _counters(text: str) -> dict[str, int]:
@@ -183,19 +134,8 @@ class DockerSandbox(Sandbox):
 
     # ------------------------------------------------------------------ lifecycle
 
-    def _labels(self) -> dict[str, str]:
-        return {
-            LABEL: "1",
-            "bmadgen.project": self.project,
-            "bmadgen.run": self.run_id,
-            "bmadgen.tier": self.tier.name,
-            "bmadgen.owner_pid": str(os.getpid()),
-            "bmadgen.owner_host": socket.gethostname(),
-            "bmadgen.created": str(int(time.time())),
-        }
-
     def _start(self) -> None:
-        from docker.errors import APIError
+        from docker.errors import APIError  # type: ignore[import-untyped]
 
         engine_cpus = int(self.client.info().get("NCPU") or 1)
         scratch = (
@@ -206,7 +146,7 @@ class DockerSandbox(Sandbox):
                 self.image,
                 command=["sleep", "infinity"],
                 name=f"bmadgen-{self.run_id}-{uuid.uuid4().hex[:4]}",
-                labels=self._labels(),
+                labels=labels_for(self.project, self.run_id, self.tier.name),
                 user=SANDBOX_USER,
                 working_dir="/scratch",
                 network_mode="none",
@@ -476,68 +416,3 @@ class DockerSandbox(Sandbox):
             exec_count=self._exec_count,
         )
 
-
-# ---------------------------------------------------------------------- engine-wide helpers
-
-
-def info_of(container: Any) -> SandboxInfo:
-    labels = container.labels or {}
-    pid = labels.get("bmadgen.owner_pid", "")
-    created = labels.get("bmadgen.created", "")
-    return SandboxInfo(
-        id=container.short_id,
-        name=container.name,
-        backend="docker",
-        project=labels.get("bmadgen.project", ""),
-        run_id=labels.get("bmadgen.run", ""),
-        status=container.status,
-        created=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(created)))
-        if created.isdigit() else "",
-        owner_pid=int(pid) if pid.isdigit() else None,
-        image=(container.attrs.get("Config") or {}).get("Image", ""),
-    )
-
-
-def list_sandboxes(client: Any, project: str | None = None) -> list[Any]:
-    filters = {"label": [f"{LABEL}=1"] + ([f"bmadgen.project={project}"] if project else [])}
-    return list(client.containers.list(all=True, filters=filters))
-
-
-def describe(client: Any, project: str | None = None) -> list[SandboxInfo]:
-    return [info_of(c) for c in list_sandboxes(client, project)]
-
-
-def is_orphan(container: Any, *, now: float | None = None) -> bool:
-    """Left behind by a run that no longer exists (its owner process died, or it is old)."""
-    labels = container.labels or {}
-    created = labels.get("bmadgen.created", "0")
-    age = (now or time.time()) - (int(created) if created.isdigit() else 0)
-    if labels.get("bmadgen.owner_host") != socket.gethostname():
-        return age > ORPHAN_MAX_AGE_S
-    pid = labels.get("bmadgen.owner_pid", "")
-    return not pid.isdigit() or not pid_alive(int(pid))
-
-
-def reap_orphans(client: Any) -> list[str]:
-    """Remove labelled containers whose owning bmadgen process is gone; return their names."""
-    from docker.errors import APIError
-    from docker.errors import NotFound as DockerNotFound
-
-    removed = []
-    for container in list_sandboxes(client):
-        if is_orphan(container):
-            try:
-                container.remove(force=True)
-                removed.append(container.name)
-            except (DockerNotFound, APIError):
-                continue
-    return removed
-
-
-def find(client: Any, ref: str) -> Any:
-    """A bmadgen sandbox by container id (prefix), name, or run id."""
-    for container in list_sandboxes(client):
-        labels = container.labels or {}
-        if ref in (container.name, labels.get("bmadgen.run")) or container.id.startswith(ref):
-            return container
-    raise NotFound(f"no bmadgen sandbox {ref!r}", hint="`bmadgen sandbox list` shows them")

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bmadgen.errors import EnvironmentUnavailable
-from bmadgen.sandbox.docker_backend import connect, image_name
+from bmadgen.sandbox.engine import connect, image_name
 
 BASE_IMAGE = "bmadgen/base:bookworm"
 DEFAULT_CACHE = Path("/var/cache/bmadgen")

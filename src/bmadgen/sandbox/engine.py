@@ -1,0 +1,59 @@
+"""The Docker engine: a client for the engine `DOCKER_HOST` names, and whether it has the image.
+
+bmadgen never pulls an image implicitly: a missing gate image is an error that says how to build
+it. `docker` is imported only when a client is actually made (it is slow to import).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bmadgen.errors import EnvironmentUnavailable
+
+DEFAULT_IMAGE = "bmadgen/gates:latest"
+
+
+def image_name() -> str:
+    from bmadgen.settings import get_settings
+
+    return get_settings().gate_image or DEFAULT_IMAGE
+
+
+def connect() -> Any:
+    """A docker client for `DOCKER_HOST` (unix, tcp or ssh://), or EnvironmentUnavailable."""
+    import docker  # type: ignore[import-untyped]
+    from docker.errors import DockerException  # type: ignore[import-untyped]
+
+    from bmadgen.settings import get_settings
+
+    host = get_settings().docker_host
+    try:
+        client = docker.from_env(timeout=60, use_ssh_client=host.startswith("ssh://"))
+        client.ping()
+    except (DockerException, OSError) as exc:
+        where = host or "the default socket"
+        raise EnvironmentUnavailable(
+            f"no Docker engine answers at {where}",
+            hint="start the engine (e.g. `sudo dockerd &`), point DOCKER_HOST at one, "
+            "or run with --sandbox local (not isolated)",
+        ) from exc
+    return client
+
+
+def require_image(client: Any, name: str) -> Any:
+    from docker.errors import ImageNotFound
+
+    try:
+        return client.images.get(name)
+    except ImageNotFound:
+        raise EnvironmentUnavailable(
+            f"the gate image {name} is not on the Docker engine",
+            hint="build it with `bmadgen sandbox image build` (bmadgen never pulls implicitly)",
+        ) from None
+
+
+def ready_client() -> Any:
+    """A client for an engine that has the gate image, or EnvironmentUnavailable saying why."""
+    client = connect()
+    require_image(client, image_name())
+    return client
