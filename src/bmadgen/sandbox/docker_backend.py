@@ -72,7 +72,7 @@ def _frames(sock: Any) -> Iterator[tuple[int, bytes]]:
     response = getattr(sock, "_response", None)
     reader = getattr(getattr(getattr(response, "raw", None), "_fp", None), "fp", None)
     if reader is None:  # not an http.client response (e.g. ssh): the SDK's own reader
-        from docker.utils.socket import frames_iter  # type: ignore[import-untyped]
+        from docker.utils.socket import frames_iter
 
         yield from frames_iter(sock, tty=False)
         return
@@ -135,7 +135,7 @@ class DockerSandbox(Sandbox):
     # ------------------------------------------------------------------ lifecycle
 
     def _start(self) -> None:
-        from docker.errors import APIError  # type: ignore[import-untyped]
+        from docker.errors import APIError
 
         engine_cpus = int(self.client.info().get("NCPU") or 1)
         scratch = (

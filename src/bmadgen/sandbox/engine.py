@@ -21,8 +21,8 @@ def image_name() -> str:
 
 def connect() -> Any:
     """A docker client for `DOCKER_HOST` (unix, tcp or ssh://), or EnvironmentUnavailable."""
-    import docker  # type: ignore[import-untyped]
-    from docker.errors import DockerException  # type: ignore[import-untyped]
+    import docker
+    from docker.errors import DockerException
 
     from bmadgen.settings import get_settings
 

@@ -70,7 +70,7 @@ def is_orphan(container: Any, *, now: float | None = None) -> bool:
 
 def reap_orphans(client: Any) -> list[str]:
     """Remove labelled containers whose owning bmadgen process is gone; return their names."""
-    from docker.errors import APIError  # type: ignore[import-untyped]
+    from docker.errors import APIError
     from docker.errors import NotFound as DockerNotFound
 
     removed = []
