@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,25 @@ from bmadgen.generate import writer
 
 from .conftest import git, tree
 
-RUN = "import sys; from pathlib import Path; from bmadgen.generate.service import generate_app; generate_app(Path(sys.argv[1]))"
+# The child generates the app; given a number N, it first replaces the writer's test seam so
+# that it SIGKILLs itself (like a power cut) after its Nth staged or renamed file.
+RUN = """
+import os, signal, sys
+from pathlib import Path
+from bmadgen.generate import writer
+from bmadgen.generate.service import generate_app
+
+if len(sys.argv) > 2:
+    kill_after = int(sys.argv[2])
+    assert callable(writer._after_file_op), "writer has no _after_file_op seam"
+
+    def _die(count):
+        if count >= kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    writer._after_file_op = _die
+generate_app(Path(sys.argv[1]))
+"""
 
 
 def _change_spec(project: Path) -> None:
@@ -31,12 +48,10 @@ def _change_spec(project: Path) -> None:
 
 
 def _generate(project: Path, kill_after: int | None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop(writer.KILL_ENV, None)
+    args = [sys.executable, "-c", RUN, str(project)]
     if kill_after is not None:
-        env[writer.KILL_ENV] = str(kill_after)
-    return subprocess.run([sys.executable, "-c", RUN, str(project)], check=False, env=env,
-                          capture_output=True, text=True, timeout=120)
+        args.append(str(kill_after))
+    return subprocess.run(args, check=False, capture_output=True, text=True, timeout=120)
 
 
 def _visible(folder: Path) -> dict[str, bytes]:

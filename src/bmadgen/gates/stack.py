@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.gates.models import GateSpec, StackGates
+from bmadgen.resources import templates_root
 from bmadgen.validation import identifier
 
 GATES_FILE = "gates.yaml"
@@ -33,8 +33,7 @@ def stack_name(project_dir: Path) -> str:
 
 def stack_dir(name: str) -> Path:
     identifier(name, "stack name")
-    folder = resources.files("bmadgen") / "templates" / "stacks" / name
-    path = Path(str(folder))
+    path = templates_root() / "stacks" / name
     if not path.is_dir():
         raise NotFound(f"no stack named {name!r} ships with bmadgen")
     return path

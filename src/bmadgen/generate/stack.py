@@ -17,6 +17,7 @@ from typing import Any
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.generate import pyfmt
 from bmadgen.generate.context import md_line
+from bmadgen.resources import templates_root
 
 TEMPLATE_SUFFIX = ".jinja"
 SKELETON = "skeleton"
@@ -24,7 +25,7 @@ SLICE = "slice"
 
 
 def stacks_root() -> Path:
-    return Path(__file__).resolve().parent.parent / "templates" / "stacks"
+    return templates_root() / "stacks"
 
 
 @dataclass(frozen=True)

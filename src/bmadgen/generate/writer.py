@@ -11,8 +11,8 @@
 Interrupted before step 2, the tree is untouched and the staging folder is garbage. Interrupted
 after it, the journal says what is left to do and `recover()` (run first by every generation
 command) rolls the run forward. Each file is replaced by one rename, so no file is ever half
-written. BMADGEN_TEST_KILL_AFTER_FILES=N makes the process SIGKILL itself after N staged or
-renamed files (tests use it to interrupt a run at every point).
+written. `_after_file_op` is a test seam called after every staged or renamed file (tests
+replace it to interrupt a run at every point).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,22 +33,15 @@ STATE_DIR = ".bmadgen"
 STAGING_DIR = f"{STATE_DIR}/tmp"
 JOURNAL = f"{STATE_DIR}/generation-journal.json"
 LOCK = f"{STATE_DIR}/generation.lock"
-KILL_ENV = "BMADGEN_TEST_KILL_AFTER_FILES"
 
 
-class _KillSwitch:
-    """Test hook: die like a power cut after N file operations."""
+def _after_file_op(count: int) -> None:
+    """Test seam, a no-op: `Transaction.apply` calls it after each file it stages, then after
+    each staged file it renames into place, with the number of those operations so far.
 
-    def __init__(self) -> None:
-        raw = os.environ.get(KILL_ENV, "")
-        self.remaining = int(raw) if raw.isdigit() else None
-
-    def tick(self) -> None:
-        if self.remaining is None:
-            return
-        self.remaining -= 1
-        if self.remaining <= 0:
-            os.kill(os.getpid(), signal.SIGKILL)
+    Tests replace this module attribute (`writer._after_file_op = ...`) in a child process to
+    kill it at a chosen point (tests/generation/test_atomic_writes.py). Recovery never calls it.
+    """
 
 
 def _write(path: Path, data: bytes, *, durable: bool = False) -> None:
@@ -72,7 +64,6 @@ class Transaction:
 
     def apply(self) -> str | None:
         """Stage, journal, apply; returns the new commit's sha (None if no commit)."""
-        kill = _KillSwitch()
         run_id = uuid.uuid4().hex[:12]
         staging = self.project / STAGING_DIR / run_id
         moves = []
@@ -80,7 +71,7 @@ class Transaction:
             staged = staging / str(index)
             _write(staged, content.encode("utf-8", errors="surrogateescape"))
             moves.append([staged.relative_to(self.project).as_posix(), relpath])
-            kill.tick()
+            _after_file_op(len(moves))
         journal = {
             "message": self.message,
             "commit": self.commit,
@@ -93,7 +84,7 @@ class Transaction:
         pending = journal_path.with_name(journal_path.name + f".{run_id}")
         _write(pending, json.dumps(journal, indent=1).encode(), durable=True)
         os.replace(pending, journal_path)  # the commit point
-        return _roll_forward(self.project, journal, kill)
+        return _roll_forward(self.project, journal, done=len(moves))
 
 
 def _prune_empty_parents(project: Path, relpath: str) -> None:
@@ -103,15 +94,17 @@ def _prune_empty_parents(project: Path, relpath: str) -> None:
         parent = parent.parent
 
 
-def _roll_forward(project: Path, journal: dict, kill: _KillSwitch | None = None) -> str | None:
+def _roll_forward(project: Path, journal: dict, done: int | None = None) -> str | None:
+    """Apply a journal. `done`: file operations this run did before (None when recovering)."""
     for staged, target in journal["moves"]:
         source = project / staged
         if source.exists():
             destination = project / target
             destination.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, destination)
-            if kill is not None:
-                kill.tick()
+            if done is not None:
+                done += 1
+                _after_file_op(done)
     for relpath in journal["deletes"]:
         path = project / relpath
         if path.is_file() or path.is_symlink():

@@ -15,13 +15,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from bmadgen.errors import EnvironmentUnavailable
+from bmadgen.resources import templates_root
 from bmadgen.sandbox.engine import connect, image_name
 
 BASE_IMAGE = "bmadgen/base:bookworm"
@@ -41,7 +41,7 @@ class ImageInfo(BaseModel):
 
 
 def _template_dir() -> Path:
-    return Path(str(resources.files("bmadgen") / "templates" / "sandbox"))
+    return templates_root() / "sandbox"
 
 
 def requirements_hash() -> str:

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bmadgen.appspec import EntitySpec, EventSpec, format_errors
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.resources import templates_root
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 WORKFLOW_NAME = "bmad"
 
 QuestionType = Literal["text", "list", "choice", "multichoice", "color"]
@@ -227,11 +227,11 @@ def _load(model: type[BaseModel], path: Path) -> Any:
 
 
 def _names(folder: str) -> list[str]:
-    return sorted(p.stem for p in (TEMPLATES_DIR / folder).glob("*.yaml"))
+    return sorted(p.stem for p in (templates_root() / folder).glob("*.yaml"))
 
 
 def _path(folder: str, name: str, what: str) -> Path:
-    path = TEMPLATES_DIR / folder / f"{name}.yaml"
+    path = templates_root() / folder / f"{name}.yaml"
     if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
         raise NotFound(f"unknown {what} {name!r}", hint=f"choose one of: {', '.join(_names(folder))}")
     return path
