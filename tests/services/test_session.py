@@ -64,9 +64,8 @@ def test_no_project_at_all(tmp_path: Path) -> None:
 
 
 def test_a_named_project_that_does_not_exist_is_not_found(tmp_path: Path) -> None:
-    with open_session(project="ghost", cwd=tmp_path) as session:
-        with pytest.raises(NotFound):
-            session.project_or_none()
+    with open_session(project="ghost", cwd=tmp_path) as session, pytest.raises(NotFound):
+        session.project_or_none()
 
 
 def test_the_store_is_opened_only_when_used(tmp_path: Path, bmadgen_home: Path) -> None:
