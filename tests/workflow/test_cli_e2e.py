@@ -118,7 +118,8 @@ def test_phase_and_doc_commands_inside_the_folder(capsys, tmp_path, monkeypatch)
 def test_answers_sample_prints_a_valid_file(capsys):
     code, out, _ = cli(capsys, "answers", "sample", "--type", "portfolio")
     assert code == 0
-    from bmadgen.workflow import answers, definitions
+    from bmadgen import definitions
+    from bmadgen.workflow import answers
 
     assert answers.parse_text(out, definitions.project_type("portfolio"))
 

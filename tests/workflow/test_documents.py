@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bmadgen import definitions
 from bmadgen.agents import checklists, provider
 from bmadgen.errors import EnvironmentUnavailable
 from bmadgen.gates.models import GateResult, SliceVerdict
-from bmadgen.workflow import answers, definitions, service
+from bmadgen.workflow import answers, service
 from tests.workflow.conftest import gate_report, install_fake, run_until
 
 INJECTION = "Sell {{ 7*7 }} books {% include '/etc/passwd' %} <script>alert(1)</script>"
@@ -190,7 +191,7 @@ def test_every_phase_names_an_agent_template_and_checklist_that_exist():
 @pytest.mark.parametrize("type_name", definitions.project_type_names())
 def test_every_project_type_gives_a_valid_app_spec(type_name):
     from bmadgen import appspec
-    from bmadgen.workflow.plan import Plan
+    from bmadgen.plan import Plan
 
     ptype = definitions.project_type(type_name)
     plan = Plan(project_name="demo", project_type=ptype, answers=ptype.sample_answers)

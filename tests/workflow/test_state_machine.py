@@ -86,7 +86,7 @@ def test_rollback_and_changed_answer_mark_later_phases_stale_and_update_the_spec
 
 
 def answers_type():
-    from bmadgen.workflow import definitions
+    from bmadgen import definitions
 
     return definitions.project_type("ecommerce")
 

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bmadgen.definitions import Checklist
 from bmadgen.errors import BmadgenError
-from bmadgen.workflow.definitions import Checklist
 
 Status = Literal["PASS", "PARTIAL", "FAIL", "REVIEW"]
 Score = Literal["PASS", "PARTIAL", "FAIL"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bmadgen.agents.provider import FillContext, Filled, Table
+from bmadgen.definitions import Section
 from bmadgen.errors import InvalidInput
-from bmadgen.workflow.definitions import Section
-from bmadgen.workflow.plan import Plan, PlannedFeature, PlannedStory, plural
+from bmadgen.plan import PlannedFeature, PlannedStory, page_name, plural
 
 Builder = Callable[[FillContext], Filled]
 BUILDERS: dict[str, Builder] = {}
@@ -38,11 +38,6 @@ class OfflineProvider:
         if build is None:
             raise InvalidInput(f"section {section.id!r} names an unknown offline fill {fill!r}")
         return build(context)
-
-
-def page_name(feature_name: str) -> str:
-    """The prototype page of a feature, relative to the prototype folder."""
-    return f"{feature_name}.html"
 
 
 def _feature(context: FillContext) -> PlannedFeature:
@@ -297,4 +292,4 @@ def slice_story(context: FillContext) -> Filled:
         f"Story: {s.title}\n\n{story_text(s)}" for s in feature.stories)
 
 
-__all__ = ["BUILDERS", "OfflineProvider", "Plan", "page_name"]
+__all__ = ["BUILDERS", "OfflineProvider"]

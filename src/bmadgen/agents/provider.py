@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from bmadgen.definitions import Section
 from bmadgen.errors import EnvironmentUnavailable
-from bmadgen.workflow.definitions import Section
-from bmadgen.workflow.plan import Plan
+from bmadgen.plan import Plan
 
 PROVIDER_ENV = "BMADGEN_PROVIDER"
 DEFAULT_PROVIDER = "offline"

@@ -113,7 +113,8 @@ def new(
     Without them it asks each question and each approval in the terminal; quitting keeps the
     answers given so far (`bmadgen phase run` resumes at the same question).
     """
-    from bmadgen.workflow import definitions, service
+    from bmadgen import definitions
+    from bmadgen.workflow import service
 
     if until is not None:
         definitions.workflow().phase(until)  # an unknown phase is refused before anything exists
@@ -333,7 +334,8 @@ def answers_sample(
                              help="ecommerce, saas, marketplace, blog or portfolio."),
 ) -> None:
     """Print a complete answers file for a project type, to edit and pass to --answers."""
-    from bmadgen.workflow import answers, definitions
+    from bmadgen import definitions
+    from bmadgen.workflow import answers
 
     sys.stdout.write(answers.sample(definitions.project_type(type)))
 
@@ -360,7 +362,8 @@ def answers_set(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change one answer; run (or roll back and run) its phase to use it."""
-    from bmadgen.workflow import answers, definitions
+    from bmadgen import definitions
+    from bmadgen.workflow import answers
 
     with common.open_store() as store:
         proj = common.current_project(store, project)

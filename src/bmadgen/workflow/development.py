@@ -15,8 +15,8 @@ from pydantic import BaseModel
 from bmadgen import tasks
 from bmadgen.errors import BmadgenError
 from bmadgen.models import Project, Task
+from bmadgen.plan import Plan
 from bmadgen.store import Store
-from bmadgen.workflow.plan import Plan
 
 if TYPE_CHECKING:
     from bmadgen.gates.models import GateEvent, GateRunReport

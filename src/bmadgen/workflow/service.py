@@ -17,20 +17,20 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from bmadgen import handoff, memory, projects, tasks, vcs
+from bmadgen import definitions, handoff, memory, projects, tasks, vcs
 from bmadgen.agents import checklists
 from bmadgen.agents.checklists import ChecklistResult
+from bmadgen.definitions import Phase, ProjectType, Question, Workflow
 from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, InvalidInput, NotFound
 from bmadgen.fsutil import write_text_atomic
 from bmadgen.models import Project
+from bmadgen.plan import Plan
 from bmadgen.store import Store
 from bmadgen.validation import identifier
 from bmadgen.workflow import answers as answers_mod
-from bmadgen.workflow import definitions, drift, state
-from bmadgen.workflow.definitions import Phase, ProjectType, Question, Workflow
+from bmadgen.workflow import drift, state
 from bmadgen.workflow.development import DevelopmentOutcome
 from bmadgen.workflow.drift import DriftFinding
-from bmadgen.workflow.plan import Plan
 from bmadgen.workflow.state import PhaseState, PhaseStatus
 
 ANSWERS_RELPATH = ".bmadgen/answers.yaml"

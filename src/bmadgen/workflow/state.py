@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bmadgen.definitions import Workflow
 from bmadgen.errors import NotFound
 from bmadgen.store import Store
-from bmadgen.workflow.definitions import Workflow
 
 PhaseStatus = Literal["pending", "in_progress", "awaiting_approval", "approved", "stale"]
 

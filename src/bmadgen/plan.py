@@ -3,7 +3,7 @@
 The plan is pure: the same project name, type and answers give the same plan, so the offline
 provider, the prototype and the app spec built from it are byte-identical run after run.
 Requirement ids are assigned here (FR1.. in feature then story order) so every document
-agrees on them.
+agrees on them. Like `definitions`, it sits below `agents` and `workflow` and imports neither.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from bmadgen.appspec import (
     HttpMethod,
     StackSpec,
 )
-from bmadgen.workflow.answers import Answers
-from bmadgen.workflow.definitions import ProjectType, Story
+from bmadgen.definitions import ProjectType, Story
+
+# phase -> question key -> answer, as given in an answers file or at a prompt
+Answers = dict[str, dict[str, Any]]
 
 CRUD: tuple[tuple[HttpMethod, str, Action], ...] = (
     ("GET", "", "list"),
@@ -33,6 +35,11 @@ CRUD: tuple[tuple[HttpMethod, str, Action], ...] = (
     ("PUT", "/{id}", "update"),
     ("DELETE", "/{id}", "delete"),
 )
+
+
+def page_name(feature_name: str) -> str:
+    """The prototype page of a feature, relative to the prototype folder."""
+    return f"{feature_name}.html"
 
 
 class PlannedStory(BaseModel):
