@@ -130,6 +130,7 @@ def test_development_creates_story_tasks_once(store, shop):
 
 
 def test_development_records_generation_and_gate_outcomes(store, shop, monkeypatch):
+    from bmadgen import tasks
     from bmadgen.errors import GatesFailed
     from bmadgen.workflow import development
 
@@ -149,6 +150,9 @@ def test_development_records_generation_and_gate_outcomes(store, shop, monkeypat
                                                                 detail="4 slices written")
     assert result.outcome.gates.status == "failed"
     assert "tests[cart]" in result.outcome.gates.detail
+    # the QA step recorded the run's verdicts on the slice's story task
+    cart = tasks.find_by_ref(store, shop.id, tasks.slice_ref("cart"))
+    assert cart is not None and cart.open_blockers == ["QA FAIL (gate run fake-run)"]
     with pytest.raises(GatesFailed, match="quality gates failed"):
         service.approve_phase(store, shop, "development")
 

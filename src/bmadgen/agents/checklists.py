@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from bmadgen.definitions import Checklist
 from bmadgen.errors import BmadgenError
+from bmadgen.tasks import slice_ref
 
 Status = Literal["PASS", "PARTIAL", "FAIL", "REVIEW"]
 Score = Literal["PASS", "PARTIAL", "FAIL"]
@@ -298,7 +299,7 @@ def fr_covered(context: CheckContext) -> Verdict:
 @check
 def story_task_per_feature(context: CheckContext) -> Verdict:
     names = [str(f.get("name")) for f in _raw_features(context)]
-    missing = [n for n in names if f"slice:{n}" not in context.story_refs]
+    missing = [n for n in names if slice_ref(n) not in context.story_refs]
     return share(names, missing, "no story task for", nothing="the app spec has no features")
 
 

@@ -324,11 +324,10 @@ def _remove_outdated(folder: Path, phase: Phase, st: PhaseState, files: dict[str
 
 def _score(store: Store, project: Project, phase: Phase, plan: Plan, folder: Path,
            outcome: dict[str, Any] | None) -> ChecklistResult:
-    refs = {r["ref"] for r in store.query(
-        "SELECT ref FROM tasks WHERE project_id = ? AND ref IS NOT NULL", (project.id,))}
     context = checklists.CheckContext(
         folder=folder, documents=drift.expand(folder, phase.produces),
-        feature_names=plan.feature_names, story_refs=refs, outcome=outcome or {})
+        feature_names=plan.feature_names, story_refs=tasks.refs(store, project.id),
+        outcome=outcome or {})
     return checklists.score(definitions.checklist(phase.checklist), context)
 
 
