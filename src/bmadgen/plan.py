@@ -13,16 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bmadgen.appspec import (
-    Action,
-    AppSpec,
-    EndpointSpec,
-    EntitySpec,
-    EventSpec,
-    FeatureSpec,
-    HttpMethod,
-    StackSpec,
-)
+from bmadgen.appspec import Action, EndpointSpec, EntitySpec, EventSpec, HttpMethod, StackSpec
 from bmadgen.definitions import ProjectType, Story
 
 # phase -> question key -> answer, as given in an answers file or at a prompt
@@ -147,17 +138,6 @@ class Plan(BaseModel):
             "has_events": any(f.events for f in self.features),
             "has_auth": self.answer("architecture", "auth", "none") != "none",
         }
-
-    def appspec(self) -> AppSpec:
-        features = [
-            FeatureSpec(name=f.name, title=f.title, description=f.description,
-                        requirements=f.requirement_ids, entities=f.entities,
-                        endpoints=f.endpoints(), events=f.events)
-            for f in self.features
-        ]
-        return AppSpec(name=self.slug, title=self.title,
-                       description=self.answer("vision", "summary", ""),
-                       stack=self.appspec_stack(), features=features)
 
     def appspec_stack(self) -> StackSpec:
         return StackSpec(name=self.answer("architecture", "stack", self.project_type.stacks[0]))

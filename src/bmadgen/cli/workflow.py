@@ -1,6 +1,6 @@
 """CLI face of the workflow: `new`, `phase ...`, `doc ...`, `answers ...`.
 
-Thin: each command parses its options, calls one function of bmadgen.workflow.service, and
+Thin: each command parses its options, calls one function of bmadgen.workflow, and
 renders the result (rich for people, `--json` for scripts). Services are imported inside the
 commands so `bmadgen --help` stays fast.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from bmadgen.cli import common
+from bmadgen.cli import common, wording
 from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
 from bmadgen.cli.gates import gate_progress_printer
 
@@ -71,7 +71,7 @@ def _print_result(result: Any, *, review_items: bool = True) -> None:
     documents = ", ".join(result.documents) if result.documents else ""
     typer.echo(f"{result.phase:13} {result.status:9} {score} {documents}".rstrip())
     if result.status == "in_progress":
-        typer.echo(f"{'':13} {result.message}")
+        typer.echo(f"{'':13} {result.message}: {wording.command(result.next_action)}")
     if result.checklist is not None:
         for item in result.checklist.items:
             if item.status == "PASS" or (item.status == "REVIEW" and not review_items):
@@ -114,23 +114,23 @@ def new(
     answers given so far (`bmadgen phase run` resumes at the same question).
     """
     from bmadgen import definitions
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
     if until is not None:
         definitions.workflow().phase(until)  # an unknown phase is refused before anything exists
     folder = directory if directory is not None else Path.cwd() / name
     with common.open_store() as store:
-        project = service.new_project(store, name, type, folder, answers)
+        project = engine.new_project(store, name, type, folder, answers)
         if not as_json:
             typer.echo(f"created {project.name} ({project.type}) in {project.path}")
-        results = service.run_through(
+        results = engine.run_through(
             store, project, asker=TerminalAsker(to_stderr=as_json),
             approve=(lambda _result: True) if yes else _approval_prompt(to_stderr=as_json),
             until=until,
             on_result=None if as_json else (_print_unattended if yes else _print_result),
             progress=gate_progress_printer(plain=yes),
         )
-        summary = service.status(store, project)
+        summary = engine.status(store, project)
     if as_json:
         common.print_json({"project": project, "results": results, "status": summary})
         return
@@ -148,7 +148,7 @@ def _print_where(summary: Any) -> None:
             if relpath.endswith("/"):
                 where = where / "index.html"
             typer.echo(f"  {phase.phase:13} {phase.status:18} {where}")
-    typer.echo(f"next: {summary.next_action}")
+    typer.echo(f"next: {wording.command(summary.next_action)}")
 
 
 # ------------------------------------------------------------------ phase
@@ -166,16 +166,16 @@ def _status_table(summary: Any) -> None:
         note = p.stale_reason or (f"paused at {p.elicit_position}" if p.elicit_position else "")
         if note:
             typer.echo(f"{p.phase} ({p.status}): {note}")
-    typer.echo(f"next: {summary.next_action}")
+    typer.echo(f"next: {wording.command(summary.next_action)}")
 
 
 @phase_app.command("status")
 def phase_status(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Each phase's status, checklist score and why it is stale (drift is checked first)."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
     with common.open_store() as store:
-        summary = service.status(store, common.current_project(store, project))
+        summary = engine.status(store, common.current_project(store, project))
     if as_json:
         common.print_json(summary)
         return
@@ -197,15 +197,15 @@ def phase_run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run a phase: ask what is missing, write its documents, score its checklist."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
     with common.open_store() as store:
         proj = common.current_project(store, project)
-        results = [service.run_phase(store, proj, phase, answers_path=answers,
-                                     asker=TerminalAsker(to_stderr=as_json), reask=reask,
-                                     force=force, progress=gate_progress_printer(plain=False))]
+        results = [engine.run_phase(store, proj, phase, answers_path=answers,
+                                    asker=TerminalAsker(to_stderr=as_json), reask=reask,
+                                    force=force, progress=gate_progress_printer(plain=False))]
         if yes:
-            results.append(service.approve_phase(store, proj, results[0].phase))
+            results.append(engine.approve_phase(store, proj, results[0].phase))
     if as_json:
         common.print_json(results if yes else results[0])
         return
@@ -220,10 +220,10 @@ def phase_approve(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Approve a phase awaiting approval: commit its documents, write its handoff."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
     with common.open_store() as store:
-        result = service.approve_phase(store, common.current_project(store, project), phase)
+        result = engine.approve_phase(store, common.current_project(store, project), phase)
     if as_json:
         common.print_json(result)
     else:
@@ -237,10 +237,10 @@ def phase_rollback(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen a phase; every later phase with output becomes stale."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
     with common.open_store() as store:
-        result = service.rollback_phase(store, common.current_project(store, project), phase)
+        result = engine.rollback_phase(store, common.current_project(store, project), phase)
     if as_json:
         common.print_json(result)
     else:
@@ -253,10 +253,10 @@ def phase_rollback(
 @doc_app.command("list")
 def doc_list(project: str | None = PROJECT_OPTION, as_json: bool = JSON_OPTION) -> None:
     """The project's documents, the phase that writes each, and whether it changed."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import documents
 
     with common.open_store() as store:
-        docs = service.list_documents(store, common.current_project(store, project))
+        docs = documents.list_documents(store, common.current_project(store, project))
     if as_json:
         common.print_json(docs)
         return
@@ -278,10 +278,10 @@ def doc_show(
     project: str | None = PROJECT_OPTION,
 ) -> None:
     """Print a document (at a git revision with --rev)."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import documents
 
     with common.open_store() as store:
-        text = service.show_document(common.current_project(store, project), name, rev)
+        text = documents.show_document(common.current_project(store, project), name, rev)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -293,10 +293,10 @@ def doc_history(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The git commits that changed a document, newest first."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import documents
 
     with common.open_store() as store:
-        commits = service.document_history(common.current_project(store, project), name, limit)
+        commits = documents.document_history(common.current_project(store, project), name, limit)
     if as_json:
         common.print_json(commits)
         return
@@ -317,10 +317,10 @@ def doc_diff(
     project: str | None = PROJECT_OPTION,
 ) -> None:
     """A unified diff of a document between revisions, or against the file as it is now."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import documents
 
     with common.open_store() as store:
-        text = service.document_diff(common.current_project(store, project), name, rev_a, rev_b)
+        text = documents.document_diff(common.current_project(store, project), name, rev_a, rev_b)
     if text:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

@@ -9,30 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
-from bmadgen import tasks
+from bmadgen import memory, tasks
 from bmadgen.errors import BmadgenError
 from bmadgen.models import Project, Task
+from bmadgen.outcomes import DevelopmentOutcome, StepOutcome
 from bmadgen.plan import Plan
 from bmadgen.store import Store
 
 if TYPE_CHECKING:
     from bmadgen.gates.models import GateEvent, GateRunReport
-
-StepStatus = Literal["done", "failed", "not_available"]
-
-
-class StepOutcome(BaseModel):
-    status: StepStatus
-    detail: str = ""
-
-
-class DevelopmentOutcome(BaseModel):
-    generation: StepOutcome
-    gates: StepOutcome
 
 
 def create_story_tasks(store: Store, project: Project, plan: Plan) -> list[Task]:
@@ -88,6 +75,22 @@ def _gates_summary(report: GateRunReport) -> str:
     return text
 
 
+def run_phase_steps(store: Store, project: Project, project_dir: Path, plan: Plan, *,
+                    progress: Callable[[GateEvent], None] | None = None) -> DevelopmentOutcome:
+    """The development phase after its document is written: story tasks, dev, QA, and the
+    outcome kept in memory."""
+    create_story_tasks(store, project, plan)
+    outcome = run_development_steps(store, project, project_dir, progress=progress)
+    memory.add(store, project.id, outcome_text(outcome), title="Development outcome",
+               importance="high", kind="note")
+    return outcome
+
+
+def outcome_text(outcome: DevelopmentOutcome) -> str:
+    return (f"Dev (generation): {outcome.generation.status}. {outcome.generation.detail}\n"
+            f"QA (gates): {outcome.gates.status}. {outcome.gates.detail}")
+
+
 def run_development_steps(store: Store, project: Project, project_dir: Path, *,
                           progress: Callable[[GateEvent], None] | None = None,
                           ) -> DevelopmentOutcome:
@@ -111,4 +114,5 @@ def run_development_steps(store: Store, project: Project, project_dir: Path, *,
                                   gates=StepOutcome(status="failed", detail=exc.one_line()))
     record_verdicts(store, project, report)
     return DevelopmentOutcome(generation=generation, gates=StepOutcome(
-        status="done" if report.passed else "failed", detail=_gates_summary(report)))
+        status="done" if report.passed else "failed", detail=_gates_summary(report),
+        run_id=report.run_id))
