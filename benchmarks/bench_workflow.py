@@ -55,7 +55,7 @@ def time_command(args: list[str], runs: int) -> list[float]:
 
 def time_in_process(runs: int) -> tuple[list[float], dict[str, list[float]]]:
     from bmadgen.store import open_store
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
     totals: list[float] = []
     steps: dict[str, list[float]] = {}
@@ -64,14 +64,14 @@ def time_in_process(runs: int) -> tuple[list[float], dict[str, list[float]]]:
             os.environ.update(_env(Path(tmp) / "home"))
             store = open_store()
             start = time.perf_counter()
-            project = service.new_project(store, "shop", "ecommerce", Path(tmp) / "shop", ANSWERS)
+            project = engine.new_project(store, "shop", "ecommerce", Path(tmp) / "shop", ANSWERS)
             steps.setdefault("new project (store, folder, git init)", []).append(
                 time.perf_counter() - start)
             for phase in PHASES:
                 t0 = time.perf_counter()
-                service.run_phase(store, project, phase)
+                engine.run_phase(store, project, phase)
                 t1 = time.perf_counter()
-                service.approve_phase(store, project, phase)
+                engine.approve_phase(store, project, phase)
                 t2 = time.perf_counter()
                 steps.setdefault(f"{phase}: run", []).append(t1 - t0)
                 steps.setdefault(f"{phase}: approve (commit, handoff)", []).append(t2 - t1)

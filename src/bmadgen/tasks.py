@@ -1,4 +1,9 @@
-"""Tasks: a priority-ordered to-do list per project, with progress, notes and blockers."""
+"""Tasks: a priority-ordered to-do list per project, with progress, notes and blockers.
+
+This module owns the tasks table. A task may carry a `ref`, a stable name other modules find
+it by; the refs bmadgen itself writes are made here (`slice_ref`, `story_ref`), so a
+convention such as `slice:<feature>` is spelled in one place.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,17 @@ from bmadgen.validation import MAX_PAGE, choice, clean_text, page_bounds
 PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
 MAX_LIMIT = MAX_PAGE
 TASK_STATUSES = ("active", "completed")
+SLICE_REF_PREFIX = "slice:"
+
+
+def slice_ref(feature: str) -> str:
+    """The ref of a feature slice's story task."""
+    return f"{SLICE_REF_PREFIX}{feature}"
+
+
+def story_ref(feature: str, number: int) -> str:
+    """The ref of the `number`th story task (from 1) under a slice's story task."""
+    return f"story:{feature}:{number}"
 
 
 def add(
@@ -55,6 +71,37 @@ def get(store: Store, project_id: int, task_id: int) -> Task:
     if not found:
         raise NotFound(f"no task {task_id} in this project", hint="`bmadgen task list` shows them")
     return found[0]
+
+
+def find_by_ref(store: Store, project_id: int, ref: str) -> Task | None:
+    """The first task with `ref`, or None."""
+    found = _load(store, "project_id = ? AND ref = ?", (project_id, ref), limit=1)
+    return found[0] if found else None
+
+
+def upsert_by_ref(store: Store, project_id: int, ref: str, title: str, *, description: str = "",
+                  priority: str = "medium", parent_id: int | None = None) -> Task:
+    """The task with `ref`, added when there is none, its title and description brought up to
+    date when there is one (its priority, progress and notes are left as they are)."""
+    current = find_by_ref(store, project_id, ref)
+    if current is None:
+        return add(store, project_id, title, description=description, priority=priority,
+                   parent_id=parent_id, ref=ref)
+    if current.title == title and current.description == description:
+        return current
+    return update(store, project_id, current.id, title=title, description=description)
+
+
+def active_with_ref_prefix(store: Store, project_id: int, prefix: str) -> list[Task]:
+    """The active tasks whose ref starts with `prefix`, oldest first."""
+    return _load(store, "project_id = ? AND status = 'active' AND substr(ref, 1, ?) = ?",
+                 (project_id, len(prefix), prefix))
+
+
+def refs(store: Store, project_id: int) -> set[str]:
+    """Every ref the project's tasks carry."""
+    return {row["ref"] for row in store.query(
+        "SELECT DISTINCT ref FROM tasks WHERE project_id = ? AND ref IS NOT NULL", (project_id,))}
 
 
 def _load(store: Store, where: str, params: tuple, order: str = "id",

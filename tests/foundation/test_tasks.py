@@ -104,3 +104,31 @@ def test_unblock_with_a_new_blocker_replaces_the_old_ones(store, project):
     tasks.update(store, project.id, t.id, blocker="old reason")
     t = tasks.update(store, project.id, t.id, resolve_blockers=True, blocker="new reason")
     assert t.open_blockers == ["new reason"]
+
+
+def test_refs_find_upsert_and_list_by_prefix(store, project):
+    other = projects.create(store, "other")
+    assert tasks.slice_ref("cart") == "slice:cart"
+    assert tasks.find_by_ref(store, project.id, tasks.slice_ref("cart")) is None
+    cart = tasks.upsert_by_ref(store, project.id, tasks.slice_ref("cart"), "Slice cart",
+                               description="v1", priority="high")
+    assert (cart.ref, cart.priority) == ("slice:cart", "high")
+    before = tasks.update(store, project.id, cart.id, progress=40, note="started")
+    same = tasks.upsert_by_ref(store, project.id, tasks.slice_ref("cart"), "Slice cart",
+                               description="v1")
+    assert same == before == tasks.get(store, project.id, cart.id)  # nothing was written
+    changed = tasks.upsert_by_ref(store, project.id, tasks.slice_ref("cart"), "Slice cart",
+                                  description="v2", priority="low")
+    # the text follows the plan; what people did with the task stays
+    assert (changed.id, changed.description, changed.priority) == (cart.id, "v2", "high")
+    assert (changed.progress, [n.text for n in changed.notes]) == (40, ["started"])
+
+    story = tasks.upsert_by_ref(store, project.id, tasks.story_ref("cart", 1), "Story: add",
+                                parent_id=cart.id)
+    done = tasks.add(store, project.id, "Slice orders", ref=tasks.slice_ref("orders"))
+    tasks.complete(store, project.id, done.id)
+    tasks.add(store, other.id, "Slice cart elsewhere", ref=tasks.slice_ref("cart"))
+    active = tasks.active_with_ref_prefix(store, project.id, tasks.SLICE_REF_PREFIX)
+    assert [t.id for t in active] == [cart.id]
+    assert tasks.refs(store, project.id) == {"slice:cart", "slice:orders", "story:cart:1"}
+    assert tasks.find_by_ref(store, project.id, "story:cart:1").id == story.id

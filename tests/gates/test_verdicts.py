@@ -74,33 +74,6 @@ def test_waiver_for_another_slice_does_not_help() -> None:
     assert verdicts([arch], waiver("products", "architecture"))["orders"] == "FAIL"
 
 
-def test_verdicts_are_recorded_on_story_tasks_and_in_memory(store, project) -> None:
-    from bmadgen import memory, tasks
-    from bmadgen.gates.models import GateRunReport
-    from bmadgen.gates.service import record_verdicts
-
-    story = tasks.add(store, project.id, "Orders slice", ref="slice:orders")
-
-    def report(run_id: str, results: list[GateResult]) -> GateRunReport:
-        found = slice_verdicts(results, {}, SLICES)
-        return GateRunReport(run_id=run_id, project=project.name, backend="docker",
-                             isolated=True, tier="free", started_at=0, finished_at=1,
-                             duration_s=1, results=results, verdicts=found,
-                             passed=all(v.verdict != "FAIL" for v in found))
-
-    record_verdicts(store, project, report("r1", [result("tests", "failed", slice_="orders")]))
-    blocked = tasks.get(store, project.id, story.id)
-    assert blocked.open_blockers == ["QA FAIL (gate run r1): tests[orders]: failed"]
-    record_verdicts(store, project, report("r2", [result("tests", "passed", slice_="orders")]))
-    cleared = tasks.get(store, project.id, story.id)
-    assert cleared.open_blockers == []
-    assert cleared.notes[-1].text == "QA PASS (gate run r2)"
-    found = memory.search(store, project.id, "QA verdicts")
-    assert {m.title for m in found.items} == {"QA verdicts: failed", "QA verdicts: passed"}
-    assert "- orders: FAIL (tests[orders]: failed)" in next(
-        m.content for m in found.items if m.title.endswith("failed"))
-
-
 def test_findings_in_a_slice_not_judged_do_not_count_for_the_others() -> None:
     types = result("types", "failed", files=("app/features/products/services.py",))
     found = slice_verdicts([types], {}, ["orders"])

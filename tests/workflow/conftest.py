@@ -51,16 +51,16 @@ def ecommerce_answers() -> Path:
 @pytest.fixture
 def shop(store, tmp_path, ecommerce_answers):
     """A new ecommerce project folder with the example answers, no phase run yet."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
-    return service.new_project(store, "shop", "ecommerce", tmp_path / "shop", ecommerce_answers)
+    return engine.new_project(store, "shop", "ecommerce", tmp_path / "shop", ecommerce_answers)
 
 
 def run_until(store, project, last: str) -> None:
     """Run and approve every phase up to and including `last`."""
-    from bmadgen.workflow import service
+    from bmadgen.workflow import engine
 
-    service.run_through(store, project, asker=None, approve=lambda _r: True, until=last)
+    engine.run_through(store, project, asker=None, approve=lambda _r: True, until=last)
 
 
 class ScriptedAsker:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bmadgen import definitions
 from bmadgen.errors import InvalidInput, NotFound
-from bmadgen.workflow import answers, definitions
+from bmadgen.workflow import answers
 from tests.workflow.conftest import EXAMPLES
 
 ECOMMERCE = definitions.project_type("ecommerce")

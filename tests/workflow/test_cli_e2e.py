@@ -94,7 +94,8 @@ def test_until_stops_after_architecture_and_json_reports_status(capsys, tmp_path
     assert statuses == {"vision": "approved", "requirements": "approved",
                         "prototype": "approved", "architecture": "approved",
                         "development": "pending"}
-    assert data["status"]["next_action"] == "bmadgen phase run development"
+    assert data["status"]["next_action"] == {"kind": "run_phase", "phase": "development",
+                                             "slice": None, "run_id": None, "detail": ""}
 
 
 def test_phase_and_doc_commands_inside_the_folder(capsys, tmp_path, monkeypatch):
@@ -118,7 +119,8 @@ def test_phase_and_doc_commands_inside_the_folder(capsys, tmp_path, monkeypatch)
 def test_answers_sample_prints_a_valid_file(capsys):
     code, out, _ = cli(capsys, "answers", "sample", "--type", "portfolio")
     assert code == 0
-    from bmadgen.workflow import answers, definitions
+    from bmadgen import definitions
+    from bmadgen.workflow import answers
 
     assert answers.parse_text(out, definitions.project_type("portfolio"))
 
@@ -173,6 +175,9 @@ def test_approving_a_phase_not_awaiting_approval_is_a_conflict(capsys, tmp_path,
     assert code == 5 and "architecture is pending" in err
     code, _, err = cli(capsys, "phase", "run", "architecture")
     assert code == 5 and "needs requirements approved first" in err
+    assert "(hint: bmadgen phase run requirements)" in err
+    code, _, err = cli(capsys, "phase", "run", "vision")
+    assert code == 5 and "(hint: roll it back first: bmadgen phase rollback vision)" in err
     code, _, err = cli(capsys, "phase", "run", "deploy")
     assert code == 4 and "unknown phase 'deploy'" in err
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bmadgen import definitions
 from bmadgen.agents import checklists, provider
 from bmadgen.errors import EnvironmentUnavailable
 from bmadgen.gates.models import GateResult, SliceVerdict
-from bmadgen.workflow import answers, definitions, service
+from bmadgen.workflow import answers, engine
 from tests.workflow.conftest import gate_report, install_fake, run_until
 
 INJECTION = "Sell {{ 7*7 }} books {% include '/etc/passwd' %} <script>alert(1)</script>"
@@ -22,7 +23,7 @@ def test_template_syntax_in_answers_appears_literally(store, tmp_path, ecommerce
         "An online shop for a small independent bookshop.", f'"{INJECTION}"')
     path = tmp_path / "answers.yaml"
     path.write_text(text)
-    project = service.new_project(store, "shop", "ecommerce", tmp_path / "shop", path)
+    project = engine.new_project(store, "shop", "ecommerce", tmp_path / "shop", path)
     run_until(store, project, "architecture")
     folder = Path(project.path)
     brief = (folder / "docs" / "brief.md").read_text()
@@ -96,13 +97,13 @@ def test_checklists_read_the_documents_on_disk(store, shop):
 
 def test_a_failing_checklist_blocks_approval(store, shop):
     run_until(store, shop, "requirements")
-    service.run_phase(store, shop, "prototype")
+    engine.run_phase(store, shop, "prototype")
     for page in (Path(shop.path) / "prototype").glob("*.html"):
         page.unlink()
     from bmadgen.errors import Conflict
 
     with pytest.raises(Conflict, match="the prototype checklist fails") as info:
-        service.approve_phase(store, shop, "prototype")
+        engine.approve_phase(store, shop, "prototype")
     assert any("screen-per-feature" in d for d in info.value.details)
 
 
@@ -110,7 +111,7 @@ def test_development_creates_story_tasks_once(store, shop):
     from bmadgen import tasks
 
     run_until(store, shop, "architecture")
-    result = service.run_phase(store, shop, "development")
+    result = engine.run_phase(store, shop, "development")
     assert result.outcome.generation.status == "done"
     assert result.outcome.generation.detail == "generation faked in workflow tests"
     listed = tasks.list_tasks(store, shop.id, limit=500).items
@@ -121,15 +122,18 @@ def test_development_creates_story_tasks_once(store, shop):
     assert "Only products with status published are listed" in catalog.description
     stories = [t for t in listed if t.parent_id == catalog.id]
     assert [t.title for t in stories] == ["Story: Browse products", "Story: Manage products"]
-    service.approve_phase(store, shop, "development")
-    service.rollback_phase(store, shop, "development")
-    service.run_phase(store, shop, "development")
+    engine.approve_phase(store, shop, "development")
+    engine.rollback_phase(store, shop, "development")
+    engine.run_phase(store, shop, "development")
     again = tasks.list_tasks(store, shop.id, limit=500).items
     assert len(again) == len(listed)
 
 
 def test_development_records_generation_and_gate_outcomes(store, shop, monkeypatch):
+    from bmadgen import tasks
     from bmadgen.errors import GatesFailed
+    from bmadgen.models import NextAction
+    from bmadgen.outcomes import StepOutcome
     from bmadgen.workflow import development
 
     calls = []
@@ -142,14 +146,18 @@ def test_development_records_generation_and_gate_outcomes(store, shop, monkeypat
                                 score=40.0, threshold=85.0, required=True)],
                      verdicts=[SliceVerdict(slice="cart", verdict="FAIL")]))
     run_until(store, shop, "architecture")
-    result = service.run_phase(store, shop, "development")
+    result = engine.run_phase(store, shop, "development")
     assert calls == [("generate", Path(shop.path))]
-    assert result.outcome.generation == development.StepOutcome(status="done",
-                                                                detail="4 slices written")
+    assert result.outcome.generation == StepOutcome(status="done", detail="4 slices written")
     assert result.outcome.gates.status == "failed"
     assert "tests[cart]" in result.outcome.gates.detail
-    with pytest.raises(GatesFailed, match="quality gates failed"):
-        service.approve_phase(store, shop, "development")
+    # the QA step recorded the run's verdicts on the slice's story task
+    cart = tasks.find_by_ref(store, shop.id, tasks.slice_ref("cart"))
+    assert cart is not None and cart.open_blockers == ["QA FAIL (gate run fake-run)"]
+    with pytest.raises(GatesFailed, match="quality gates failed") as info:
+        engine.approve_phase(store, shop, "development")
+    assert info.value.action == NextAction(kind="show_gates", phase="development",
+                                           run_id="fake-run")
 
     def broken(project_dir):
         from bmadgen.errors import InvalidInput
@@ -190,13 +198,43 @@ def test_every_phase_names_an_agent_template_and_checklist_that_exist():
 @pytest.mark.parametrize("type_name", definitions.project_type_names())
 def test_every_project_type_gives_a_valid_app_spec(type_name):
     from bmadgen import appspec
-    from bmadgen.workflow.plan import Plan
+    from bmadgen.agents.offline import OfflineProvider
+    from bmadgen.plan import Plan
 
     ptype = definitions.project_type(type_name)
     plan = Plan(project_name="demo", project_type=ptype, answers=ptype.sample_answers)
-    spec = appspec.parse(appspec.AppSpec.model_validate(plan.appspec().model_dump()).model_dump())
+    drafted = OfflineProvider().appspec(plan)
+    spec = appspec.parse(appspec.AppSpec.model_validate(drafted.model_dump()).model_dump())
     frs = {fr for fr, _, _ in plan.functional_requirements}
     assert frs == {r for f in spec.features for r in f.requirements}
+
+
+def test_the_app_spec_is_the_providers_and_is_checked_before_anything_is_written(
+        store, shop, monkeypatch):
+    from bmadgen import appspec
+    from bmadgen.agents.offline import OfflineProvider
+    from bmadgen.errors import InvalidInput
+
+    class OneSlice(OfflineProvider):
+        def appspec(self, plan):
+            spec = super().appspec(plan)
+            return spec.model_copy(update={"features": spec.features[:1]})
+
+    monkeypatch.setattr(engine, "get_provider", lambda _name: OneSlice())
+    run_until(store, shop, "architecture")
+    folder = Path(shop.path)
+    assert [f.name for f in appspec.load(folder / "appspec.yaml").features] == ["catalog"]
+
+    class Broken(OfflineProvider):
+        def appspec(self, plan):  # model_copy skips validation, as a careless provider might
+            return super().appspec(plan).model_copy(update={"name": "Not An Identifier"})
+
+    engine.rollback_phase(store, shop, "architecture")
+    monkeypatch.setattr(engine, "get_provider", lambda _name: Broken())
+    (folder / "docs" / "architecture.md").unlink()
+    with pytest.raises(InvalidInput, match="the generated app spec is invalid"):
+        engine.run_phase(store, shop, "architecture")
+    assert not (folder / "docs" / "architecture.md").exists()
 
 
 def test_a_provider_returning_the_wrong_shape_is_refused(store, shop, monkeypatch):
@@ -206,7 +244,7 @@ def test_a_provider_returning_the_wrong_shape_is_refused(store, shop, monkeypatc
     monkeypatch.setitem(offline.BUILDERS, "functional_requirements", lambda _c: ["not a table"])
     run_until(store, shop, "vision")
     with pytest.raises(InvalidInput, match="returned list for section 'functional-requirements'"):
-        service.run_phase(store, shop, "requirements")
+        engine.run_phase(store, shop, "requirements")
     assert not (Path(shop.path) / "docs" / "prd.md").exists()
 
 
@@ -214,14 +252,14 @@ def test_a_dropped_feature_keeps_its_task_with_a_note(store, shop):
     from bmadgen import tasks
 
     run_until(store, shop, "development")
-    service.rollback_phase(store, shop, "requirements")
+    engine.rollback_phase(store, shop, "requirements")
     answers.set_one(store, shop.id, definitions.project_type("ecommerce"),
                     "requirements.features", "catalog; cart; orders")
     for phase in ("requirements", "prototype", "architecture", "development"):
-        service.run_phase(store, shop, phase)
-        service.approve_phase(store, shop, phase)
-    service.rollback_phase(store, shop, "development")
-    service.run_phase(store, shop, "development")
+        engine.run_phase(store, shop, phase)
+        engine.approve_phase(store, shop, phase)
+    engine.rollback_phase(store, shop, "development")
+    engine.run_phase(store, shop, "development")
     listed = tasks.list_tasks(store, shop.id, limit=500).items
     customers = next(t for t in listed if t.ref == "slice:customers")
     assert [n.text for n in customers.notes] == [
@@ -236,10 +274,10 @@ def test_every_project_type_runs_through_architecture(store, tmp_path, type_name
     ptype = definitions.project_type(type_name)
     path = tmp_path / "answers.yaml"
     path.write_text(answers.sample(ptype))
-    project = service.new_project(store, "demo", type_name, tmp_path / "demo", path)
+    project = engine.new_project(store, "demo", type_name, tmp_path / "demo", path)
     run_until(store, project, "architecture")
     folder = Path(project.path)
     spec = appspec.load(folder / "appspec.yaml")
     assert [f.name for f in spec.features] == [f.name for f in ptype.features]
-    summary = service.status(store, project)
+    summary = engine.status(store, project)
     assert [p.checklist.split()[0] for p in summary.phases[:4]] == ["PASS"] * 4

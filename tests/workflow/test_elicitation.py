@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bmadgen.errors import InvalidInput
-from bmadgen.workflow import answers, service
+from bmadgen.workflow import answers, engine
 from tests.workflow.conftest import ScriptedAsker
 
 VISION_KEYS = ["summary", "problem", "users", "goals", "success_metrics", "in_scope",
@@ -16,21 +16,21 @@ VISION_KEYS = ["summary", "problem", "users", "goals", "success_metrics", "in_sc
 @pytest.fixture
 def bare_shop(store, tmp_path):
     """A project with no answers at all."""
-    return service.new_project(store, "shop", "ecommerce", tmp_path / "shop")
+    return engine.new_project(store, "shop", "ecommerce", tmp_path / "shop")
 
 
 def test_quitting_mid_phase_resumes_at_the_same_question(store, bare_shop):
     first = ScriptedAsker(["A shop", "No online sales"])
     with pytest.raises(KeyboardInterrupt):
-        service.run_phase(store, bare_shop, "vision", asker=first)
+        engine.run_phase(store, bare_shop, "vision", asker=first)
     assert first.asked == ["vision.summary", "vision.problem", "vision.users"]
-    status = {p.phase: p for p in service.status(store, bare_shop).phases}
+    status = {p.phase: p for p in engine.status(store, bare_shop).phases}
     assert status["vision"].status == "in_progress"
     assert status["vision"].elicit_position == "vision.users"
 
     second = ScriptedAsker(["Shoppers; Staff", "Sell online", "10 orders", "Catalog",
                             "Mobile app"])
-    result = service.run_phase(store, bare_shop, "vision", asker=second)
+    result = engine.run_phase(store, bare_shop, "vision", asker=second)
     assert second.asked == [f"vision.{k}" for k in VISION_KEYS[2:]]
     assert result.status == "awaiting_approval"
     stored = answers.stored(store, bare_shop.id)["vision"]
@@ -38,11 +38,11 @@ def test_quitting_mid_phase_resumes_at_the_same_question(store, bare_shop):
 
 
 def test_an_invalid_typed_answer_is_asked_again(store, bare_shop):
-    service.run_phase(store, bare_shop, "vision", asker=ScriptedAsker(
+    engine.run_phase(store, bare_shop, "vision", asker=ScriptedAsker(
         ["A shop", "Problem", "Users", "Goal", "Metric", "In", "Out"]))
-    service.approve_phase(store, bare_shop)
+    engine.approve_phase(store, bare_shop)
     asker = ScriptedAsker(["catalog; wishlist", "catalog; orders", ""])
-    service.run_phase(store, bare_shop, "requirements", asker=asker)
+    engine.run_phase(store, bare_shop, "requirements", asker=asker)
     assert asker.asked == ["requirements.features", "requirements.features",
                            "requirements.non_functional"]
     assert "wishlist" in asker.told[0]
@@ -52,7 +52,7 @@ def test_an_invalid_typed_answer_is_asked_again(store, bare_shop):
 
 def test_unattended_run_without_an_answer_says_which_is_missing(store, bare_shop):
     with pytest.raises(InvalidInput, match="no answer for vision.summary"):
-        service.run_phase(store, bare_shop, "vision")
+        engine.run_phase(store, bare_shop, "vision")
 
 
 def test_terminal_resume_through_the_cli(tmp_path, monkeypatch):

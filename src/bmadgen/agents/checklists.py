@@ -1,9 +1,9 @@
 """Checklists scored PASS / PARTIAL / FAIL, with the checks code can do done by code.
 
-Checks read the artifacts on disk (the Markdown documents, the prototype, appspec.yaml, the
-task list), not the data the agent meant to write, so a hand edit that drops a requirement
-or an acceptance criterion shows up here. Items without a code check score REVIEW: the person
-approving the phase looks at them.
+Checks read the artifacts on disk (the Markdown documents, the prototype, appspec.yaml), the
+task refs and the development outcome, not the data the agent meant to write, so a hand edit
+that drops a requirement or an acceptance criterion shows up here. Items without a code check
+score REVIEW: the person approving the phase looks at them.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bmadgen.definitions import Checklist
 from bmadgen.errors import BmadgenError
-from bmadgen.workflow.definitions import Checklist
+from bmadgen.outcomes import DevelopmentOutcome, StepOutcome
+from bmadgen.tasks import slice_ref
 
 Status = Literal["PASS", "PARTIAL", "FAIL", "REVIEW"]
 Score = Literal["PASS", "PARTIAL", "FAIL"]
@@ -53,7 +55,7 @@ class CheckContext:
     documents: list[str]
     feature_names: list[str]
     story_refs: set[str] = field(default_factory=set)
-    outcome: dict[str, Any] = field(default_factory=dict)
+    outcome: DevelopmentOutcome | None = None
     # appspec.yaml parsed once for all the checks that read it (pure-Python YAML is slow)
     raw_spec: dict[str, Any] | None = None
 
@@ -298,26 +300,22 @@ def fr_covered(context: CheckContext) -> Verdict:
 @check
 def story_task_per_feature(context: CheckContext) -> Verdict:
     names = [str(f.get("name")) for f in _raw_features(context)]
-    missing = [n for n in names if f"slice:{n}" not in context.story_refs]
+    missing = [n for n in names if slice_ref(n) not in context.story_refs]
     return share(names, missing, "no story task for", nothing="the app spec has no features")
 
 
-def _step_verdict(context: CheckContext, step: str) -> Verdict:
-    outcome = context.outcome.get(step) or {}
-    status = outcome.get("status", "not_available")
-    detail = outcome.get("detail", "")
-    if status == "done":
-        return Verdict(1, 1, detail)
-    if status == "not_available":
-        return Verdict(0, -1, detail)  # nothing to prove yet: the person reviews it
-    return Verdict(0, 1, detail)
+def _step_verdict(step: StepOutcome | None) -> Verdict:
+    if step is None or step.status == "not_available":
+        # nothing to prove yet: the person reviews it
+        return Verdict(0, -1, step.detail if step else "")
+    return Verdict(1 if step.status == "done" else 0, 1, step.detail)
 
 
 @check
 def generation_done(context: CheckContext) -> Verdict:
-    return _step_verdict(context, "generation")
+    return _step_verdict(context.outcome.generation if context.outcome else None)
 
 
 @check
 def gates_passed(context: CheckContext) -> Verdict:
-    return _step_verdict(context, "gates")
+    return _step_verdict(context.outcome.gates if context.outcome else None)

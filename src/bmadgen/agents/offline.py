@@ -2,7 +2,8 @@
 
 No model, no network, no clock, no randomness: the same plan gives the same content. A
 section's `fill` names either an answer (`answer:vision.users`) or one of the builders
-below. User text is returned as data; the runner places it in the document as is.
+below. User text is returned as data; the runner places it in the document as is. The app
+spec is the plan's features with their entities, CRUD endpoints and events.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bmadgen.agents.provider import FillContext, Filled, Table
+from bmadgen.appspec import AppSpec, FeatureSpec
+from bmadgen.definitions import Section
 from bmadgen.errors import InvalidInput
-from bmadgen.workflow.definitions import Section
-from bmadgen.workflow.plan import Plan, PlannedFeature, PlannedStory, plural
+from bmadgen.plan import Plan, PlannedFeature, PlannedStory, page_name, plural
+from bmadgen.tasks import slice_ref
 
 Builder = Callable[[FillContext], Filled]
 BUILDERS: dict[str, Builder] = {}
@@ -39,10 +42,16 @@ class OfflineProvider:
             raise InvalidInput(f"section {section.id!r} names an unknown offline fill {fill!r}")
         return build(context)
 
-
-def page_name(feature_name: str) -> str:
-    """The prototype page of a feature, relative to the prototype folder."""
-    return f"{feature_name}.html"
+    def appspec(self, plan: Plan) -> AppSpec:
+        features = [
+            FeatureSpec(name=f.name, title=f.title, description=f.description,
+                        requirements=f.requirement_ids, entities=f.entities,
+                        endpoints=f.endpoints(), events=f.events)
+            for f in plan.features
+        ]
+        return AppSpec(name=plan.slug, title=plan.title,
+                       description=plan.answer("vision", "summary", ""),
+                       stack=plan.appspec_stack(), features=features)
 
 
 def _feature(context: FillContext) -> PlannedFeature:
@@ -285,7 +294,8 @@ def source_tree(context: FillContext) -> Filled:
 
 @builder
 def stories_overview(context: FillContext) -> Filled:
-    return ["Each feature slice is one story task in the project memory (ref slice:<name>)",
+    return [("Each feature slice is one story task in the project memory "
+             f"(ref {slice_ref('<name>')})"),
             "Each story of the slice is a child task with its acceptance criteria",
             "The dev step generates the slice; the QA step proves it with the quality gates"]
 
@@ -297,4 +307,4 @@ def slice_story(context: FillContext) -> Filled:
         f"Story: {s.title}\n\n{story_text(s)}" for s in feature.stories)
 
 
-__all__ = ["BUILDERS", "OfflineProvider", "Plan", "page_name"]
+__all__ = ["BUILDERS", "OfflineProvider"]

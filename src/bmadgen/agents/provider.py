@@ -4,9 +4,12 @@ A provider gets the section (with its `instruction`) and a context (the plan der
 answers and the project type, plus the item when the section repeats) and returns the
 section's content as data - a paragraph, a list of items, or a table. The runner, never the
 provider, turns that data into Markdown, so user text is always placed, never interpreted.
+It also drafts the app spec, as a typed `AppSpec` that the architecture phase validates and
+writes.
 
 The offline provider is the default. An LLM-backed provider plugs in later by implementing
-`fill` and being named in `BMADGEN_PROVIDER`; nothing here imports an LLM library.
+`fill` and `appspec` and being named in `BMADGEN_PROVIDER`; nothing here imports an LLM
+library.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from bmadgen.appspec import AppSpec
+from bmadgen.definitions import Section
 from bmadgen.errors import EnvironmentUnavailable
-from bmadgen.workflow.definitions import Section
-from bmadgen.workflow.plan import Plan
+from bmadgen.plan import Plan
 
 PROVIDER_ENV = "BMADGEN_PROVIDER"
 DEFAULT_PROVIDER = "offline"
@@ -46,6 +50,10 @@ class Provider(Protocol):
 
     def fill(self, section: Section, context: FillContext) -> Filled:
         """The content of `section` in `context`: text, a list of items, or a table."""
+        ...
+
+    def appspec(self, plan: Plan) -> AppSpec:
+        """The app spec of the plan's features: the contract generation reads."""
         ...
 
 

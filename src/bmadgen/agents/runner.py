@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from bmadgen.agents.provider import FillContext, Filled, Provider, Table
+from bmadgen.definitions import Agent, DocTemplate, Section
 from bmadgen.errors import InvalidInput
-from bmadgen.workflow.definitions import Agent, DocTemplate, Section
-from bmadgen.workflow.plan import Plan
+from bmadgen.plan import Plan
 
 
 class RenderedSection(BaseModel):

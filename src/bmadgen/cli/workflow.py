@@ -1,6 +1,6 @@
 """CLI face of the workflow: `new`, `phase ...`, `doc ...`, `answers ...`.
 
-Thin: each command parses its options, calls one function of bmadgen.workflow.service, and
+Thin: each command parses its options, calls one function of bmadgen.services.workflow, and
 renders the result (rich for people, `--json` for scripts). Services are imported inside the
 commands so `bmadgen --help` stays fast.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from bmadgen.cli import common
+from bmadgen.cli import common, wording
 from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
 from bmadgen.cli.gates import gate_progress_printer
 
@@ -71,7 +71,7 @@ def _print_result(result: Any, *, review_items: bool = True) -> None:
     documents = ", ".join(result.documents) if result.documents else ""
     typer.echo(f"{result.phase:13} {result.status:9} {score} {documents}".rstrip())
     if result.status == "in_progress":
-        typer.echo(f"{'':13} {result.message}")
+        typer.echo(f"{'':13} {result.message}: {wording.command(result.next_action)}")
     if result.checklist is not None:
         for item in result.checklist.items:
             if item.status == "PASS" or (item.status == "REVIEW" and not review_items):
@@ -144,7 +144,7 @@ def _print_where(summary: Any) -> None:
             if relpath.endswith("/"):
                 where = where / "index.html"
             typer.echo(f"  {phase.phase:13} {phase.status:18} {where}")
-    typer.echo(f"next: {summary.next_action}")
+    typer.echo(f"next: {wording.command(summary.next_action)}")
 
 
 # ------------------------------------------------------------------ phase
@@ -162,7 +162,7 @@ def _status_table(summary: Any) -> None:
         note = p.stale_reason or (f"paused at {p.elicit_position}" if p.elicit_position else "")
         if note:
             typer.echo(f"{p.phase} ({p.status}): {note}")
-    typer.echo(f"next: {summary.next_action}")
+    typer.echo(f"next: {wording.command(summary.next_action)}")
 
 
 @phase_app.command("status")

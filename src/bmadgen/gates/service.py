@@ -2,7 +2,9 @@
 
 `run_gates` plans (gate x slice), serves unchanged results from the cache, runs the rest in one
 warm sandbox (created only when something must actually run), parses each tool's output into
-findings and a score, and derives a QA verdict per slice. Everything is recorded in the store.
+findings and a score, and derives a QA verdict per slice. The run and its results are recorded
+in the store; the verdicts are returned in the report, and the workflow records them where
+people and agents look (`bmadgen.workflow.qa`).
 """
 
 from __future__ import annotations
@@ -304,41 +306,7 @@ def run_gates(
         usage=usage.model_dump() if usage else {},
     )
     records.finish_run(store, report, "passed" if report.passed else "failed")
-    if not gates and not slices:  # a full run is the QA verdict of record
-        record_verdicts(store, project, report)
     return report
-
-
-def record_verdicts(store: Store, project: Project, report: GateRunReport) -> None:
-    """The QA verdicts of a full run: a note on each slice's story task (ref `slice:<name>`,
-    a blocker while it FAILs) and one memory for the run, so the agents and people see them."""
-    from bmadgen import memory, tasks
-
-    lines = []
-    for verdict in report.verdicts:
-        why = "; ".join(verdict.reasons)[:1000]
-        lines.append(f"- {verdict.slice}: {verdict.verdict}" + (f" ({why})" if why else ""))
-        row = store.query_one(
-            "SELECT id FROM tasks WHERE project_id = ? AND ref = ? ORDER BY id LIMIT 1",
-            (project.id, f"slice:{verdict.slice}"),
-        )
-        if row is None:
-            continue
-        text = f"QA {verdict.verdict} (gate run {report.run_id})" + (f": {why}" if why else "")
-        task = tasks.get(store, project.id, int(row["id"]))
-        unblock = bool(task.open_blockers)  # a new verdict replaces the last one's blocker
-        if verdict.verdict == "FAIL":
-            tasks.update(store, project.id, task.id, blocker=text, resolve_blockers=unblock)
-        else:
-            tasks.update(store, project.id, task.id, note=text, resolve_blockers=unblock)
-    isolation = "" if report.isolated else ", NOT isolated"
-    memory.add(
-        store, project.id,
-        f"Gate run {report.run_id} ({report.backend}{isolation}, tier {report.tier}): "
-        f"{'passed' if report.passed else 'FAILED'}.\n" + "\n".join(lines),
-        title=f"QA verdicts: {'passed' if report.passed else 'failed'}",
-        kind="qa", importance="medium" if report.passed else "high",
-    )
 
 
 def _decide(spec: GateSpec, slice_name: str | None, by_key: dict[tuple[str, str | None],

@@ -58,6 +58,10 @@ def run(session: Session, *, slices: list[str] | None = None, gates: list[str] |
         sandbox=sandbox or session.settings.sandbox, tier=tier or session.settings.tier,
         use_cache=use_cache, fail_fast=fail_fast, progress=progress,
     )
+    if not gates and not slices:  # a full run is the QA verdict of record
+        from bmadgen.workflow.qa import record_verdicts
+
+        record_verdicts(session.store, project, report)
     if junit is not None:
         reports.write(junit, reports.to_junit(report))
     if sarif is not None:

@@ -14,18 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bmadgen import definitions
 from bmadgen.models import Project
 from bmadgen.services.session import Session
 from bmadgen.workflow import answers as answers_mod
-from bmadgen.workflow import definitions
-from bmadgen.workflow import service as engine
-from bmadgen.workflow.service import (
-    Asker,
-    DocumentCommit,
-    DocumentInfo,
-    PhaseResult,
-    WorkflowStatus,
-)
+from bmadgen.workflow import documents, engine
+from bmadgen.workflow.documents import DocumentCommit, DocumentInfo
+from bmadgen.workflow.engine import Asker, PhaseResult, WorkflowStatus
 
 __all__ = ["Asker", "DocumentCommit", "DocumentInfo", "PhaseResult", "WorkflowStatus"]
 
@@ -139,19 +134,19 @@ def set_answer(session: Session, key: str, value: str) -> AnswerValue:
 
 
 def list_documents(session: Session) -> list[DocumentInfo]:
-    return engine.list_documents(session.store, session.project())
+    return documents.list_documents(session.store, session.project())
 
 
 def show_document(session: Session, name: str, rev: str | None = None) -> DocumentText:
     return DocumentText(name=name, rev=rev,
-                        text=engine.show_document(session.project(), name, rev))
+                        text=documents.show_document(session.project(), name, rev))
 
 
 def document_history(session: Session, name: str, limit: int = 50) -> list[DocumentCommit]:
-    return engine.document_history(session.project(), name, limit)
+    return documents.document_history(session.project(), name, limit)
 
 
 def document_diff(session: Session, name: str, rev_a: str | None = None,
                   rev_b: str | None = None) -> str:
     """A unified diff of a document between revisions, or against the file as it is now."""
-    return engine.document_diff(session.project(), name, rev_a, rev_b)
+    return documents.document_diff(session.project(), name, rev_a, rev_b)

@@ -19,19 +19,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bmadgen import definitions
+from bmadgen.definitions import ProjectType, Question, Workflow
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.plan import Answers
 from bmadgen.store import Store
 from bmadgen.validation import clean_text
-from bmadgen.workflow import definitions
-from bmadgen.workflow.definitions import ProjectType, Question, Workflow
 
 MAX_TEXT = 2000
 MAX_ITEM = 500
 MAX_ITEMS = 50
 LIST_SEPARATOR = ";"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-Answers = dict[str, dict[str, Any]]
 
 
 class AnswerError(ValueError):

@@ -1,61 +1,29 @@
 """The development phase: the scrum master's story tasks, then the dev and QA steps.
 
-`run_development_steps` calls generation (dev) and the quality gates (QA); both are imported
-inside it because they pull in Jinja, git and the Docker SDK, which the other phases never need.
+`run_development_steps` calls generation (dev) and the quality gates (QA), and records the
+gates' verdicts on the story tasks; generation and gates are imported inside it because they
+pull in Jinja, git and the Docker SDK, which the other phases never need.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
-from bmadgen import tasks
+from bmadgen import memory, tasks
 from bmadgen.errors import BmadgenError
 from bmadgen.models import Project, Task
+from bmadgen.outcomes import DevelopmentOutcome, StepOutcome
+from bmadgen.plan import Plan
 from bmadgen.store import Store
-from bmadgen.workflow.plan import Plan
 
 if TYPE_CHECKING:
     from bmadgen.gates.models import GateEvent, GateRunReport
 
-StepStatus = Literal["done", "failed", "not_available"]
-
-
-class StepOutcome(BaseModel):
-    status: StepStatus
-    detail: str = ""
-
-
-class DevelopmentOutcome(BaseModel):
-    generation: StepOutcome
-    gates: StepOutcome
-
-
-def _task_by_ref(store: Store, project_id: int, ref: str) -> int | None:
-    row = store.query_one(
-        "SELECT id FROM tasks WHERE project_id = ? AND ref = ? ORDER BY id LIMIT 1",
-        (project_id, ref),
-    )
-    return int(row["id"]) if row else None
-
-
-def _upsert(store: Store, project_id: int, ref: str, title: str, description: str,
-            parent_id: int | None = None) -> Task:
-    existing = _task_by_ref(store, project_id, ref)
-    if existing is None:
-        return tasks.add(store, project_id, title, description=description, priority="high",
-                         parent_id=parent_id, ref=ref)
-    current = tasks.get(store, project_id, existing)
-    if current.title == title and current.description == description:
-        return current
-    return tasks.update(store, project_id, existing, title=title, description=description)
-
 
 def create_story_tasks(store: Store, project: Project, plan: Plan) -> list[Task]:
-    """One story task per feature (ref slice:<feature>) and one child task per story.
+    """One story task per feature (`tasks.slice_ref`) and one child task per story.
 
     Re-running the phase updates these tasks instead of adding duplicates.
     """
@@ -66,16 +34,18 @@ def create_story_tasks(store: Store, project: Project, plan: Plan) -> list[Task]
             f"Build and prove the {feature.name} slice ({', '.join(feature.requirement_ids)}).\n"
             "Acceptance criteria:\n" + "\n".join(f"- {c}" for c in criteria)
         )
-        parent = _upsert(store, project.id, f"slice:{feature.name}",
-                         f"Slice {feature.name}: {feature.title}", description)
+        parent = tasks.upsert_by_ref(store, project.id, tasks.slice_ref(feature.name),
+                                     f"Slice {feature.name}: {feature.title}",
+                                     description=description, priority="high")
         created.append(parent)
         for number, planned in enumerate(feature.stories, start=1):
             story = planned.story
             text = (f"As a {story.role}, I want to {story.goal}, so that {story.benefit}. "
                     f"({planned.fr_id})\nAcceptance criteria:\n"
                     + "\n".join(f"- {c}" for c in story.acceptance))
-            created.append(_upsert(store, project.id, f"story:{feature.name}:{number}",
-                                   f"Story: {story.title}", text, parent_id=parent.id))
+            created.append(tasks.upsert_by_ref(
+                store, project.id, tasks.story_ref(feature.name, number), f"Story: {story.title}",
+                description=text, priority="high", parent_id=parent.id))
     _flag_dropped_slices(store, project, {f.name for f in plan.features})
     return created
 
@@ -85,13 +55,9 @@ DROPPED_NOTE = "this feature is no longer in the app spec (dropped by a later ar
 
 def _flag_dropped_slices(store: Store, project: Project, kept: set[str]) -> None:
     """A slice task whose feature was dropped is kept (it may hold notes) but says so once."""
-    rows = store.query(
-        "SELECT id, ref FROM tasks WHERE project_id = ? AND status = 'active' AND ref LIKE "
-        "'slice:%'", (project.id,))
-    for row in rows:
-        if row["ref"].removeprefix("slice:") in kept:
+    for task in tasks.active_with_ref_prefix(store, project.id, tasks.SLICE_REF_PREFIX):
+        if (task.ref or "").removeprefix(tasks.SLICE_REF_PREFIX) in kept:
             continue
-        task = tasks.get(store, project.id, row["id"])
         if not any(note.text == DROPPED_NOTE for note in task.notes):
             tasks.update(store, project.id, task.id, note=DROPPED_NOTE)
 
@@ -109,12 +75,30 @@ def _gates_summary(report: GateRunReport) -> str:
     return text
 
 
+def run_phase_steps(store: Store, project: Project, project_dir: Path, plan: Plan, *,
+                    progress: Callable[[GateEvent], None] | None = None) -> DevelopmentOutcome:
+    """The development phase after its document is written: story tasks, dev, QA, and the
+    outcome kept in memory."""
+    create_story_tasks(store, project, plan)
+    outcome = run_development_steps(store, project, project_dir, progress=progress)
+    memory.add(store, project.id, outcome_text(outcome), title="Development outcome",
+               importance="high", kind="note")
+    return outcome
+
+
+def outcome_text(outcome: DevelopmentOutcome) -> str:
+    return (f"Dev (generation): {outcome.generation.status}. {outcome.generation.detail}\n"
+            f"QA (gates): {outcome.gates.status}. {outcome.gates.detail}")
+
+
 def run_development_steps(store: Store, project: Project, project_dir: Path, *,
                           progress: Callable[[GateEvent], None] | None = None,
                           ) -> DevelopmentOutcome:
-    """Dev: generate the app from appspec.yaml. QA: run the quality gates on it."""
+    """Dev: generate the app from appspec.yaml. QA: run the quality gates on it (all of them:
+    the verdict of record) and record their verdicts."""
     from bmadgen.gates.service import run_gates
     from bmadgen.generate.service import generate_app
+    from bmadgen.workflow.qa import record_verdicts
 
     try:
         generation = StepOutcome(status="done", detail=generate_app(project_dir).summary)
@@ -128,5 +112,7 @@ def run_development_steps(store: Store, project: Project, project_dir: Path, *,
     except BmadgenError as exc:
         return DevelopmentOutcome(generation=generation,
                                   gates=StepOutcome(status="failed", detail=exc.one_line()))
+    record_verdicts(store, project, report)
     return DevelopmentOutcome(generation=generation, gates=StepOutcome(
-        status="done" if report.passed else "failed", detail=_gates_summary(report)))
+        status="done" if report.passed else "failed", detail=_gates_summary(report),
+        run_id=report.run_id))

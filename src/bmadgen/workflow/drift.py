@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from bmadgen.definitions import Phase, Workflow
 from bmadgen.store import Store
 from bmadgen.workflow import state
-from bmadgen.workflow.definitions import Phase, Workflow
 
 
 class DriftFinding(BaseModel):

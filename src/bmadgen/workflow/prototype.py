@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bmadgen.agents.offline import page_name
 from bmadgen.appspec import EntitySpec, FieldSpec
-from bmadgen.workflow.plan import Plan, PlannedFeature
+from bmadgen.plan import Plan, PlannedFeature, page_name
 
 INPUT_TYPES = {"int": "number", "float": "number", "date": "date", "datetime": "datetime-local",
                "bool": "checkbox", "str": "text", "ref": "number"}

@@ -15,9 +15,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bmadgen.definitions import Workflow
 from bmadgen.errors import NotFound
+from bmadgen.models import NextAction
+from bmadgen.outcomes import DevelopmentOutcome
 from bmadgen.store import Store
-from bmadgen.workflow.definitions import Workflow
 
 PhaseStatus = Literal["pending", "in_progress", "awaiting_approval", "approved", "stale"]
 
@@ -31,7 +33,7 @@ class PhaseState(BaseModel):
     written_hashes: dict[str, str] = {}
     commit_sha: str | None = None
     checklist: dict[str, Any] | None = None
-    outcome: dict[str, Any] | None = None
+    outcome: DevelopmentOutcome | None = None  # the development phase's steps, read typed
     elicit_position: str | None = None
     started_at: float | None = None
     awaiting_at: float | None = None
@@ -76,7 +78,8 @@ def get(store: Store, project_id: int, phase: str) -> PhaseState:
     )
     if row is None:
         raise NotFound(f"the project has no workflow state for phase {phase!r}",
-                       hint="was it created with `bmadgen new`?")
+                       hint="only projects created by the workflow have phases; create one",
+                       action=NextAction(kind="create_project"))
     return _row(row)
 
 

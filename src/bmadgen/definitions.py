@@ -2,7 +2,8 @@
 
 Everything here is read from YAML under `bmadgen/templates/` (shipped inside the wheel) and
 validated into pydantic models once per process. Code never hard-codes a phase or an agent;
-it asks this module.
+it asks this module. It sits below both `agents` and `workflow`, which read it, and imports
+neither.
 """
 
 from __future__ import annotations

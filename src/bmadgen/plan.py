@@ -3,7 +3,7 @@
 The plan is pure: the same project name, type and answers give the same plan, so the offline
 provider, the prototype and the app spec built from it are byte-identical run after run.
 Requirement ids are assigned here (FR1.. in feature then story order) so every document
-agrees on them.
+agrees on them. Like `definitions`, it sits below `agents` and `workflow` and imports neither.
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bmadgen.appspec import (
-    Action,
-    AppSpec,
-    EndpointSpec,
-    EntitySpec,
-    EventSpec,
-    FeatureSpec,
-    HttpMethod,
-    StackSpec,
-)
-from bmadgen.workflow.answers import Answers
-from bmadgen.workflow.definitions import ProjectType, Story
+from bmadgen.appspec import Action, EndpointSpec, EntitySpec, EventSpec, HttpMethod, StackSpec
+from bmadgen.definitions import ProjectType, Story
+
+# phase -> question key -> answer, as given in an answers file or at a prompt
+Answers = dict[str, dict[str, Any]]
 
 CRUD: tuple[tuple[HttpMethod, str, Action], ...] = (
     ("GET", "", "list"),
@@ -33,6 +26,11 @@ CRUD: tuple[tuple[HttpMethod, str, Action], ...] = (
     ("PUT", "/{id}", "update"),
     ("DELETE", "/{id}", "delete"),
 )
+
+
+def page_name(feature_name: str) -> str:
+    """The prototype page of a feature, relative to the prototype folder."""
+    return f"{feature_name}.html"
 
 
 class PlannedStory(BaseModel):
@@ -140,17 +138,6 @@ class Plan(BaseModel):
             "has_events": any(f.events for f in self.features),
             "has_auth": self.answer("architecture", "auth", "none") != "none",
         }
-
-    def appspec(self) -> AppSpec:
-        features = [
-            FeatureSpec(name=f.name, title=f.title, description=f.description,
-                        requirements=f.requirement_ids, entities=f.entities,
-                        endpoints=f.endpoints(), events=f.events)
-            for f in self.features
-        ]
-        return AppSpec(name=self.slug, title=self.title,
-                       description=self.answer("vision", "summary", ""),
-                       stack=self.appspec_stack(), features=features)
 
     def appspec_stack(self) -> StackSpec:
         return StackSpec(name=self.answer("architecture", "stack", self.project_type.stacks[0]))
