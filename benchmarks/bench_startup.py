@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,14 +38,18 @@ def _env(tree: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def _run(tree: Path, home: Path, args: list[str]) -> float:
+def _run(tree: Path, home: Path, args: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user+sys) of one whole command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "bmadgen", *args], env=_env(tree, home),
                           capture_output=True, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{tree}: bmadgen {' '.join(args)} failed: {done.stderr.decode()[-500:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def _heavy_imports(tree: Path, home: Path, args: list[str]) -> list[str]:
@@ -88,22 +93,22 @@ def main() -> None:
         _seed(home)
         print(f"python {sys.version.split()[0]}, {options.runs} paired runs, "
               f"this tree {HERE}, baseline {baseline}")
-        print(f"{'command':<16} {'this (median)':>14} {'baseline':>10} {'ratio (median)':>15}  "
-              "heavy imports (this / baseline)")
+        print(f"{'command':<16} {'wall this':>10} {'baseline':>9} {'ratio':>7}   "
+              f"{'CPU this':>9} {'baseline':>9} {'ratio':>7}  heavy imports (this / baseline)")
         for label, args in COMMANDS.items():
             for tree in (HERE, baseline):  # warm-up: the page cache, the .pyc files
                 _run(tree, home, args)
-            ours, theirs, ratios = [], [], []
-            for _ in range(options.runs):
-                a = _run(HERE, home, args)
-                b = _run(baseline, home, args)
-                ours.append(a)
-                theirs.append(b)
-                ratios.append(a / b)
+            pairs = [(_run(HERE, home, args), _run(baseline, home, args))
+                     for _ in range(options.runs)]
             heavy = (_heavy_imports(HERE, home, args), _heavy_imports(baseline, home, args))
-            print(f"{label:<16} {statistics.median(ours) * 1000:>11.0f} ms "
-                  f"{statistics.median(theirs) * 1000:>7.0f} ms {statistics.median(ratios):>14.3f}x"
-                  f"  {heavy[0] or 'none'} / {heavy[1] or 'none'}")
+            cells = []
+            for kind in (0, 1):  # wall, then CPU
+                ours = statistics.median(a[kind] for a, _ in pairs)
+                theirs = statistics.median(b[kind] for _, b in pairs)
+                ratio = statistics.median(a[kind] / b[kind] for a, b in pairs)
+                cells.append(f"{ours * 1000:>6.0f} ms {theirs * 1000:>6.0f} ms {ratio:>6.3f}x")
+            print(f"{label:<16} {cells[0]}   {cells[1]}  {heavy[0] or 'none'} / "
+                  f"{heavy[1] or 'none'}")
 
 
 if __name__ == "__main__":
