@@ -60,3 +60,16 @@ def test_a_missing_file_and_broken_yaml_are_clear_errors(tmp_path: Path) -> None
     broken.write_text("features: [\n")
     with pytest.raises(InvalidInput, match="not valid YAML"):
         appspec.load(broken)
+
+
+def test_names_are_checked_with_their_path_and_the_spec_limit() -> None:
+    data = _example()
+    data["name"] = "My Shop"
+    data["features"][0]["entities"][0]["name"] = "c" * 41
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    details = info.value.details
+    assert ("name: app name 'My Shop' is not valid: use lowercase letters, digits and "
+            "underscores, starting with a letter") in details
+    assert f"features[0].entities[0].name: entity name '{'c' * 41}' is longer than 40 characters" in details
+

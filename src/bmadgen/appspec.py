@@ -6,22 +6,24 @@ with its path (`features[1].entities[0].fields[2].ref`), all at once.
 
 from __future__ import annotations
 
-import keyword
 import re
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.validation import identifier
 
 SPEC_FILENAME = "appspec.yaml"
 SPEC_VERSION: Literal[1] = 1
 FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref"]
+FIELD_TYPES = get_args(FieldType)  # the same names, for messages
 Action = Literal["list", "create", "read", "update", "delete"]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_NAME_LENGTH = 40
 # Names that would clash with generated code, SQLAlchemy, or the app skeleton.
 RESERVED_FIELD_NAMES = frozenset({"id", "created_at", "updated_at", "metadata", "registry",
                                   "query", "self", "cls"})
@@ -30,14 +32,8 @@ RESERVED_SLICE_NAMES = frozenset({"shared", "features", "app", "main", "tests", 
                                   "database", "models", "schemas", "services"})
 
 
-def _check_identifier(value: str, what: str) -> str:
-    if not _IDENT.match(value):
-        raise ValueError(f"{what} {value!r} must be a lowercase identifier (a-z, 0-9, _)")
-    if len(value) > 40:
-        raise ValueError(f"{what} {value!r} is longer than 40 characters")
-    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        raise ValueError(f"{what} {value!r} is a Python keyword")
-    return value
+# Raised as ValueError so that pydantic lists the problem with its path, next to the others.
+_check_name = partial(identifier, max_len=MAX_NAME_LENGTH, error=ValueError)
 
 
 class _Strict(BaseModel):
@@ -60,7 +56,7 @@ class FieldSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        _check_identifier(v, "field name")
+        _check_name(v, "field name")
         if v in RESERVED_FIELD_NAMES:
             raise ValueError(f"field name {v!r} is reserved")
         return v
@@ -71,7 +67,7 @@ class FieldSpec(_Strict):
             if not self.values:
                 raise ValueError(f"enum field {self.name!r} needs 'values'")
             for member in self.values:
-                _check_identifier(member, "enum value")
+                _check_name(member, "enum value")
             if len(set(self.values)) != len(self.values):
                 raise ValueError(f"enum field {self.name!r} has duplicate values")
         elif self.values is not None:
@@ -99,7 +95,7 @@ class EntitySpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _check_identifier(v, "entity name")
+        return _check_name(v, "entity name")
 
     @model_validator(mode="after")
     def _unique_fields(self) -> EntitySpec:
@@ -134,7 +130,7 @@ class EventSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _check_identifier(v, "event name")
+        return _check_name(v, "event name")
 
 
 class FeatureSpec(_Strict):
@@ -149,7 +145,7 @@ class FeatureSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        _check_identifier(v, "feature name")
+        _check_name(v, "feature name")
         if v in RESERVED_SLICE_NAMES:
             raise ValueError(f"feature name {v!r} is reserved")
         return v
@@ -183,7 +179,7 @@ class AppSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _check_identifier(v, "app name")
+        return _check_name(v, "app name")
 
     @model_validator(mode="after")
     def _cross_references(self) -> AppSpec:
@@ -235,7 +231,7 @@ def format_errors(exc: ValidationError) -> list[str]:
     return lines
 
 
-def _raw_cross_reference_problems(data: dict) -> list[str]:
+def _raw_cross_reference_problems(data: dict[str, Any]) -> list[str]:
     """References to missing entities and duplicate names, read from the unvalidated mapping."""
     features = data.get("features")
     if not isinstance(features, list):
@@ -252,7 +248,9 @@ def _raw_cross_reference_problems(data: dict) -> list[str]:
             name = entity.get("name")
             if isinstance(name, str):
                 entities.setdefault(name, str(feature.get("name")))
-            fields = entity.get("fields") if isinstance(entity.get("fields"), list) else []
+            fields = entity.get("fields")
+            if not isinstance(fields, list):
+                fields = []
             seen: set[str] = set()
             for k, field in enumerate(fields):
                 if not isinstance(field, dict):
@@ -301,3 +299,4 @@ def dump(spec: AppSpec) -> str:
 
     data = spec.model_dump(mode="json", exclude_defaults=False)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+

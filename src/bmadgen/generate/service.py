@@ -29,7 +29,6 @@ from bmadgen.generate.stack import RenderedFile, Renderer, load_stack
 from bmadgen.validation import identifier
 
 SKELETON = ""
-FIELD_TYPES = ("str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref")
 
 
 @dataclass
@@ -253,7 +252,7 @@ def parse_field(text: str) -> dict[str, object]:
     """`name:type`, `name:type?` (optional), `status:enum=a|b`, `owner_id:ref=user`."""
     name, sep, kind = text.partition(":")
     if not sep or not name or not kind:
-        raise InvalidInput(f"field {text!r} must look like name:type (types: {', '.join(FIELD_TYPES)})")
+        raise InvalidInput(f"field {text!r} must look like name:type (types: {', '.join(appspec.FIELD_TYPES)})")
     optional = kind.endswith("?")
     kind = kind.rstrip("?")
     kind, _, argument = kind.partition("=")
