@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.naming import singular
 from bmadgen.validation import identifier
 
 SPEC_FILENAME = "appspec.yaml"
@@ -300,3 +301,81 @@ def dump(spec: AppSpec) -> str:
     data = spec.model_dump(mode="json", exclude_defaults=False)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
+
+# Editing: the spec with a feature added or removed, validated whole. The faces' `slice add`
+# and `slice rm` word these as slices; the spec calls them features.
+
+# The entity of a feature added with no fields named: a name and an optional description.
+DEFAULT_FIELDS: tuple[dict[str, object], ...] = (
+    {"name": "name", "type": "str", "max_length": 200},
+    {"name": "description", "type": "text", "optional": True},
+)
+
+
+def parse_field(text: str) -> dict[str, object]:
+    """`name:type`, `name:type?` (optional), `status:enum=a|b`, `owner_id:ref=user`."""
+    name, sep, kind = text.partition(":")
+    if not sep or not name or not kind:
+        raise InvalidInput(f"field {text!r} must look like name:type (types: {', '.join(FIELD_TYPES)})")
+    optional = kind.endswith("?")
+    kind = kind.rstrip("?")
+    kind, _, argument = kind.partition("=")
+    field: dict[str, object] = {"name": name, "type": kind}
+    if optional:
+        field["optional"] = True
+    if kind == "enum":
+        field["values"] = [v for v in argument.split("|") if v]
+    elif kind == "ref":
+        field["ref"] = argument
+    elif argument:
+        raise InvalidInput(f"field {text!r}: only enum and ref fields take '=...'")
+    return field
+
+
+def new_feature_problems(spec: AppSpec, name: str, *, max_len: int = MAX_NAME_LENGTH) -> list[str]:
+    """Why `name` cannot name a feature added to `spec`, every reason; none when it can.
+    `max_len` lets a stack ask for shorter names than the spec allows."""
+    try:
+        identifier(name, "slice name", max_len=max_len)
+    except InvalidInput as exc:
+        return [exc.message]
+    problems = []
+    if name in RESERVED_SLICE_NAMES:
+        problems.append(f"slice name {name!r} is reserved")
+    if any(f.name == name for f in spec.features):
+        problems.append(f"slice {name!r} already exists in the app spec")
+    return problems
+
+
+def with_feature(
+    spec: AppSpec,
+    name: str,
+    *,
+    entity: str | None = None,
+    fields: list[str] | None = None,
+    title: str = "",
+) -> AppSpec:
+    """`spec` plus a feature `name` holding one entity (default: `name` in the singular) with
+    `fields` in `parse_field` syntax (default: `DEFAULT_FIELDS`)."""
+    field_specs = [parse_field(f) for f in fields] if fields else [dict(f) for f in DEFAULT_FIELDS]
+    data = spec.model_dump(mode="json")
+    data["features"].append(
+        {
+            "name": name,
+            "title": title,
+            "entities": [{"name": entity or singular(name), "fields": field_specs}],
+        }
+    )
+    return parse(data, "app spec with the new slice")
+
+
+def without_feature(spec: AppSpec, name: str) -> AppSpec:
+    """`spec` without the feature `name` (NotFound when it has none; an app keeps one at least)."""
+    spec.feature(name)
+    features = [f for f in spec.features if f.name != name]
+    if not features:
+        raise InvalidInput(f"cannot remove {name!r}: an app needs at least one slice")
+    return parse(
+        spec.model_copy(update={"features": features}).model_dump(mode="json"),
+        "app spec without the slice",
+    )
