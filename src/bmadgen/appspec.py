@@ -6,22 +6,25 @@ with its path (`features[1].entities[0].fields[2].ref`), all at once.
 
 from __future__ import annotations
 
-import keyword
 import re
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.naming import singular
+from bmadgen.validation import identifier
 
 SPEC_FILENAME = "appspec.yaml"
 SPEC_VERSION: Literal[1] = 1
 FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref"]
+FIELD_TYPES = get_args(FieldType)  # the same names, for messages
 Action = Literal["list", "create", "read", "update", "delete"]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_NAME_LENGTH = 40
 # Names that would clash with generated code, SQLAlchemy, or the app skeleton.
 RESERVED_FIELD_NAMES = frozenset({"id", "created_at", "updated_at", "metadata", "registry",
                                   "query", "self", "cls"})
@@ -30,14 +33,8 @@ RESERVED_SLICE_NAMES = frozenset({"shared", "features", "app", "main", "tests", 
                                   "database", "models", "schemas", "services"})
 
 
-def _check_identifier(value: str, what: str) -> str:
-    if not _IDENT.match(value):
-        raise ValueError(f"{what} {value!r} must be a lowercase identifier (a-z, 0-9, _)")
-    if len(value) > 40:
-        raise ValueError(f"{what} {value!r} is longer than 40 characters")
-    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        raise ValueError(f"{what} {value!r} is a Python keyword")
-    return value
+# Raised as ValueError so that pydantic lists the problem with its path, next to the others.
+_check_name = partial(identifier, max_len=MAX_NAME_LENGTH, error=ValueError)
 
 
 class _Strict(BaseModel):
@@ -60,7 +57,7 @@ class FieldSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        _check_identifier(v, "field name")
+        _check_name(v, "field name")
         if v in RESERVED_FIELD_NAMES:
             raise ValueError(f"field name {v!r} is reserved")
         return v
@@ -71,7 +68,7 @@ class FieldSpec(_Strict):
             if not self.values:
                 raise ValueError(f"enum field {self.name!r} needs 'values'")
             for member in self.values:
-                _check_identifier(member, "enum value")
+                _check_name(member, "enum value")
             if len(set(self.values)) != len(self.values):
                 raise ValueError(f"enum field {self.name!r} has duplicate values")
         elif self.values is not None:
@@ -99,7 +96,7 @@ class EntitySpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _check_identifier(v, "entity name")
+        return _check_name(v, "entity name")
 
     @model_validator(mode="after")
     def _unique_fields(self) -> EntitySpec:
@@ -134,7 +131,7 @@ class EventSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _check_identifier(v, "event name")
+        return _check_name(v, "event name")
 
 
 class FeatureSpec(_Strict):
@@ -149,7 +146,7 @@ class FeatureSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        _check_identifier(v, "feature name")
+        _check_name(v, "feature name")
         if v in RESERVED_SLICE_NAMES:
             raise ValueError(f"feature name {v!r} is reserved")
         return v
@@ -183,7 +180,7 @@ class AppSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _check_identifier(v, "app name")
+        return _check_name(v, "app name")
 
     @model_validator(mode="after")
     def _cross_references(self) -> AppSpec:
@@ -235,7 +232,7 @@ def format_errors(exc: ValidationError) -> list[str]:
     return lines
 
 
-def _raw_cross_reference_problems(data: dict) -> list[str]:
+def _raw_cross_reference_problems(data: dict[str, Any]) -> list[str]:
     """References to missing entities and duplicate names, read from the unvalidated mapping."""
     features = data.get("features")
     if not isinstance(features, list):
@@ -252,7 +249,9 @@ def _raw_cross_reference_problems(data: dict) -> list[str]:
             name = entity.get("name")
             if isinstance(name, str):
                 entities.setdefault(name, str(feature.get("name")))
-            fields = entity.get("fields") if isinstance(entity.get("fields"), list) else []
+            fields = entity.get("fields")
+            if not isinstance(fields, list):
+                fields = []
             seen: set[str] = set()
             for k, field in enumerate(fields):
                 if not isinstance(field, dict):
@@ -301,3 +300,82 @@ def dump(spec: AppSpec) -> str:
 
     data = spec.model_dump(mode="json", exclude_defaults=False)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+# Editing: the spec with a feature added or removed, validated whole. The faces' `slice add`
+# and `slice rm` word these as slices; the spec calls them features.
+
+# The entity of a feature added with no fields named: a name and an optional description.
+DEFAULT_FIELDS: tuple[dict[str, object], ...] = (
+    {"name": "name", "type": "str", "max_length": 200},
+    {"name": "description", "type": "text", "optional": True},
+)
+
+
+def parse_field(text: str) -> dict[str, object]:
+    """`name:type`, `name:type?` (optional), `status:enum=a|b`, `owner_id:ref=user`."""
+    name, sep, kind = text.partition(":")
+    if not sep or not name or not kind:
+        raise InvalidInput(f"field {text!r} must look like name:type (types: {', '.join(FIELD_TYPES)})")
+    optional = kind.endswith("?")
+    kind = kind.rstrip("?")
+    kind, _, argument = kind.partition("=")
+    field: dict[str, object] = {"name": name, "type": kind}
+    if optional:
+        field["optional"] = True
+    if kind == "enum":
+        field["values"] = [v for v in argument.split("|") if v]
+    elif kind == "ref":
+        field["ref"] = argument
+    elif argument:
+        raise InvalidInput(f"field {text!r}: only enum and ref fields take '=...'")
+    return field
+
+
+def new_feature_problems(spec: AppSpec, name: str, *, max_len: int = MAX_NAME_LENGTH) -> list[str]:
+    """Why `name` cannot name a feature added to `spec`, every reason; none when it can.
+    `max_len` lets a stack ask for shorter names than the spec allows."""
+    try:
+        identifier(name, "slice name", max_len=max_len)
+    except InvalidInput as exc:
+        return [exc.message]
+    problems = []
+    if name in RESERVED_SLICE_NAMES:
+        problems.append(f"slice name {name!r} is reserved")
+    if any(f.name == name for f in spec.features):
+        problems.append(f"slice {name!r} already exists in the app spec")
+    return problems
+
+
+def with_feature(
+    spec: AppSpec,
+    name: str,
+    *,
+    entity: str | None = None,
+    fields: list[str] | None = None,
+    title: str = "",
+) -> AppSpec:
+    """`spec` plus a feature `name` holding one entity (default: `name` in the singular) with
+    `fields` in `parse_field` syntax (default: `DEFAULT_FIELDS`)."""
+    field_specs = [parse_field(f) for f in fields] if fields else [dict(f) for f in DEFAULT_FIELDS]
+    data = spec.model_dump(mode="json")
+    data["features"].append(
+        {
+            "name": name,
+            "title": title,
+            "entities": [{"name": entity or singular(name), "fields": field_specs}],
+        }
+    )
+    return parse(data, "app spec with the new slice")
+
+
+def without_feature(spec: AppSpec, name: str) -> AppSpec:
+    """`spec` without the feature `name` (NotFound when it has none; an app keeps one at least)."""
+    spec.feature(name)
+    features = [f for f in spec.features if f.name != name]
+    if not features:
+        raise InvalidInput(f"cannot remove {name!r}: an app needs at least one slice")
+    return parse(
+        spec.model_copy(update={"features": features}).model_dump(mode="json"),
+        "app spec without the slice",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Callable
 
 from bmadgen.errors import InvalidInput
 
@@ -40,15 +41,20 @@ def choice(value: str | None, what: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def identifier(value: str, what: str, *, max_len: int = 64) -> str:
-    """A name that becomes a Python package or a path: lowercase identifier, not a keyword."""
+def identifier(
+    value: str, what: str, *, max_len: int = 64, error: Callable[[str], Exception] = InvalidInput
+) -> str:
+    """A name that becomes a Python package or a path: lowercase identifier, not a keyword.
+
+    `error` is what a refusal raises: `InvalidInput` for a face's argument, `ValueError` inside
+    a pydantic validator (so the problem joins the model's list of problems)."""
     if not isinstance(value, str) or not _IDENTIFIER.match(value):
-        raise InvalidInput(
+        raise error(
             f"{what} {value!r} is not valid: use lowercase letters, digits and underscores, "
             "starting with a letter"
         )
     if len(value) > max_len:
-        raise InvalidInput(f"{what} {value!r} is longer than {max_len} characters")
+        raise error(f"{what} {value!r} is longer than {max_len} characters")
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        raise InvalidInput(f"{what} {value!r} is a Python keyword")
+        raise error(f"{what} {value!r} is a Python keyword")
     return value

@@ -136,6 +136,15 @@ def test_add_then_diff_then_remove_a_slice(generated_shop: Path) -> None:
     assert git(generated_shop, "status", "--porcelain") == ""
 
 
+def test_a_slice_added_by_its_plural_gets_the_singular_entity_and_its_route(
+    generated_shop: Path,
+) -> None:
+    service.add_slice(generated_shop, "quizzes")
+    info = {s.name: s for s in service.list_slices(generated_shop)}["quizzes"]
+    assert (info.entities, info.routes) == (["quiz"], ["/quizzes"])
+    assert "def list_quizzes(" in (generated_shop / "app/features/quizzes/api.py").read_text()
+
+
 def test_removing_a_feature_from_the_spec_removes_its_untouched_files(generated_shop: Path) -> None:
     import yaml
 

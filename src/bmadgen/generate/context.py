@@ -14,6 +14,7 @@ from typing import Any
 
 from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
 from bmadgen.generate.pyfmt import call, isort_names, py_literal, py_str
+from bmadgen.naming import plural
 
 # Names the fastapi stack itself uses next to the spec's names: list query parameters,
 # module aliases, pydantic and SQLAlchemy attributes, and the names a model's class body reads
@@ -62,14 +63,6 @@ PY_TYPES = {
 
 def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_") if part)
-
-
-def plural(name: str) -> str:
-    if name.endswith("y") and len(name) > 1 and name[-2] not in "aeiou":
-        return name[:-1] + "ies"
-    if name.endswith(("s", "x", "z", "ch", "sh")):
-        return name + "es"
-    return name + "s"
 
 
 def md_line(text: str) -> str:

@@ -26,10 +26,8 @@ from bmadgen.generate.models import (
     SliceInfo,
 )
 from bmadgen.generate.stack import RenderedFile, Renderer, load_stack
-from bmadgen.validation import identifier
 
 SKELETON = ""
-FIELD_TYPES = ("str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref")
 
 
 @dataclass
@@ -249,48 +247,12 @@ def _regen_slice(
     )
 
 
-def parse_field(text: str) -> dict[str, object]:
-    """`name:type`, `name:type?` (optional), `status:enum=a|b`, `owner_id:ref=user`."""
-    name, sep, kind = text.partition(":")
-    if not sep or not name or not kind:
-        raise InvalidInput(f"field {text!r} must look like name:type (types: {', '.join(FIELD_TYPES)})")
-    optional = kind.endswith("?")
-    kind = kind.rstrip("?")
-    kind, _, argument = kind.partition("=")
-    field: dict[str, object] = {"name": name, "type": kind}
-    if optional:
-        field["optional"] = True
-    if kind == "enum":
-        field["values"] = [v for v in argument.split("|") if v]
-    elif kind == "ref":
-        field["ref"] = argument
-    elif argument:
-        raise InvalidInput(f"field {text!r}: only enum and ref fields take '=...'")
-    return field
-
-
-def _singular(name: str) -> str:
-    if name.endswith("ies") and len(name) > 3:
-        return name[:-3] + "y"
-    if name.endswith("s") and not name.endswith("ss") and len(name) > 1:
-        return name[:-1]
-    return name
-
-
 def _validate_new_slice_name(project: Path, spec: AppSpec, name: str) -> None:
-    problems = []
-    try:
-        identifier(name, "slice name", max_len=context.MAX_NAME_LENGTH)
-    except InvalidInput as exc:
-        problems.append(exc.message)
-    else:
-        if name in appspec.RESERVED_SLICE_NAMES:
-            problems.append(f"slice name {name!r} is reserved")
-        if any(f.name == name for f in spec.features):
-            problems.append(f"slice {name!r} already exists in the app spec")
-        folder = project / "app" / "features" / name
-        if folder.exists() or folder.is_symlink():
-            problems.append(f"app/features/{name} already exists in the project")
+    problems = appspec.new_feature_problems(spec, name, max_len=context.MAX_NAME_LENGTH)
+    folder = project / "app" / "features" / name
+    # Only a plain name is looked up as a folder ('', '..' and 'a/b' name other places).
+    if name.isidentifier() and (folder.exists() or folder.is_symlink()):
+        problems.append(f"app/features/{name} already exists in the project")
     if problems:
         raise InvalidInput(f"cannot add slice {name!r}", details=problems)
 
@@ -321,19 +283,7 @@ def _add_slice(
 ) -> GenerationResult:
     spec = _load_spec(project)
     _validate_new_slice_name(project, spec, name)
-    field_specs = [parse_field(f) for f in fields] if fields else [
-        {"name": "name", "type": "str", "max_length": 200},
-        {"name": "description", "type": "text", "optional": True},
-    ]
-    data = spec.model_dump(mode="json")
-    data["features"].append(
-        {
-            "name": name,
-            "title": title,
-            "entities": [{"name": entity or _singular(name), "fields": field_specs}],
-        }
-    )
-    new_spec = appspec.parse(data, "app spec with the new slice")
+    new_spec = appspec.with_feature(spec, name, entity=entity, fields=fields, title=title)
     owners = [SKELETON, name]
     rendered = _render(new_spec, owners, templates_root)
     return _run(
@@ -365,11 +315,7 @@ def _remove_slice(
     project: Path, name: str, force: bool, dry_run: bool, templates_root: Path | None
 ) -> GenerationResult:
     spec = _load_spec(project)
-    spec.feature(name)
-    new_spec = spec.model_copy(update={"features": [f for f in spec.features if f.name != name]})
-    if not new_spec.features:
-        raise InvalidInput(f"cannot remove {name!r}: an app needs at least one slice")
-    new_spec = appspec.parse(new_spec.model_dump(mode="json"), "app spec without the slice")
+    new_spec = appspec.without_feature(spec, name)
     rendered = _render(new_spec, [SKELETON], templates_root)
     root = load_stack(spec.stack.name, templates_root).slice_root.format(name=name)
     base = manifest.load_owner(project, name) or {}
