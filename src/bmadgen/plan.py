@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from bmadgen.appspec import Action, EndpointSpec, EntitySpec, EventSpec, HttpMethod, StackSpec
 from bmadgen.definitions import ProjectType, Story
+from bmadgen.naming import plural
 
 # phase -> question key -> answer, as given in an answers file or at a prompt
 Answers = dict[str, dict[str, Any]]
@@ -142,10 +143,3 @@ class Plan(BaseModel):
     def appspec_stack(self) -> StackSpec:
         return StackSpec(name=self.answer("architecture", "stack", self.project_type.stacks[0]))
 
-
-def plural(word: str) -> str:
-    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    return word + "s"

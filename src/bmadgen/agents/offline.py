@@ -14,7 +14,8 @@ from bmadgen.agents.provider import FillContext, Filled, Table
 from bmadgen.appspec import AppSpec, FeatureSpec
 from bmadgen.definitions import Section
 from bmadgen.errors import InvalidInput
-from bmadgen.plan import Plan, PlannedFeature, PlannedStory, page_name, plural
+from bmadgen.naming import plural
+from bmadgen.plan import Plan, PlannedFeature, PlannedStory, page_name
 from bmadgen.tasks import slice_ref
 
 Builder = Callable[[FillContext], Filled]
