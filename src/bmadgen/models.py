@@ -112,6 +112,13 @@ NextActionKind = Literal[
     "show_gates",  # read gate run `run_id`
     "fix_or_waive_gates",  # a required gate fails: fix it or waive it
     "build_gate_image",  # the Docker engine answers but has no gate image
+    "run_gates",  # run the quality gates (e.g. none has run yet)
+    "diff_slice",  # see what the person changed in `slice` against the generated version
+    "list_projects",  # see which projects exist
+    "list_tasks",  # see the project's tasks
+    "list_sandboxes",  # see the sandboxes on the engine
+    "sample_answers",  # get a complete answers file for `project_type`
+    "doctor",  # check the machine and the store
     "done",  # every phase is approved
 ]
 
@@ -124,4 +131,5 @@ class NextAction(BaseModel):
     phase: str | None = None
     slice: str | None = None
     run_id: str | None = None
+    project_type: str | None = None
     detail: str = Field(default="", description="a sentence for a person, never a command")

@@ -39,6 +39,20 @@ def command(action: NextAction) -> str:
                "--reason '...'"
     if kind == "build_gate_image":
         return "bmadgen sandbox image build"
+    if kind == "run_gates":
+        return "bmadgen gate run"
+    if kind == "diff_slice":
+        return f"bmadgen slice diff {action.slice or 'SLICE'}"
+    if kind == "list_projects":
+        return "bmadgen project list"
+    if kind == "list_tasks":
+        return "bmadgen task list"
+    if kind == "list_sandboxes":
+        return "bmadgen sandbox list"
+    if kind == "sample_answers":
+        return f"bmadgen answers sample --type {action.project_type or 'TYPE'}"
+    if kind == "doctor":
+        return "bmadgen doctor"
     if kind == "done":
         return "every phase is approved"
     return action.detail or kind
