@@ -40,7 +40,10 @@ def open_repo(folder: Path, *, create: bool = False):
     if (folder / ".git").exists():
         return git.Repo(folder)
     if not create:
-        raise NotFound(f"{folder} is not a git repository", hint="create the project with bmadgen new")
+        from bmadgen.models import NextAction
+
+        raise NotFound(f"{folder} is not a git repository", hint="create the project first",
+                       action=NextAction(kind="create_project"))
     folder.mkdir(parents=True, exist_ok=True)
     repo = git.Repo.init(folder, initial_branch="main")
     return repo
