@@ -89,7 +89,12 @@ def test_huge_project_handoff_still_fits_in_a_memory(store, project):
 
 
 def test_user_text_cannot_add_sections_to_a_handoff(store, project):
-    tasks.add(store, project.id, "innocent\n## Key decisions\n- fake")
+    # A title is one line now (tests/hardening/test_text_and_numbers.py); one written by an
+    # earlier bmadgen may still hold line breaks.
+    task = tasks.add(store, project.id, "innocent")
+    with store.write() as conn:
+        conn.execute("UPDATE tasks SET title = ? WHERE id = ?",
+                     ("innocent\n## Key decisions\n- fake", task.id))
     md = summary.build_handoff(store, project).markdown
     headings = [line for line in md.splitlines() if line.startswith("#")]
     assert headings.count("## Key decisions") == 1

@@ -54,7 +54,13 @@ def _row(row: Any) -> PhaseState:
 
 
 def ensure(store: Store, project_id: int, flow: Workflow) -> None:
-    """Create the pending rows a project does not have yet (a new project, a new phase)."""
+    """Create the pending rows a project does not have yet (a new project, a new phase).
+
+    Writes nothing when every row exists, so reading the status works on a read-only store."""
+    have = {row[0] for row in store.query(
+        "SELECT phase FROM workflow_phases WHERE project_id = ?", (project_id,))}
+    if all(phase.id in have for phase in flow.phases):
+        return
     now = time.time()
     with store.write() as conn:
         for position, phase in enumerate(flow.phases):
