@@ -23,16 +23,24 @@ from bmadgen.agents import checklists, runner
 from bmadgen.agents.checklists import ChecklistResult
 from bmadgen.agents.provider import get_provider
 from bmadgen.definitions import Phase, ProjectType, Question, Workflow
-from bmadgen.errors import Conflict, GatesFailed, NotFound
+from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, NotFound
+from bmadgen.fsutil import disk_nearly_full, os_error
 from bmadgen.models import NextAction, Project
 from bmadgen.outcomes import DevelopmentOutcome
 from bmadgen.plan import Plan
 from bmadgen.store import Store
 from bmadgen.validation import identifier
 from bmadgen.workflow import answers as answers_mod
-from bmadgen.workflow import artifacts, drift, handoffs, state
+from bmadgen.workflow import artifacts, drift, handoffs, secrets, state
 from bmadgen.workflow.drift import DriftFinding
-from bmadgen.workflow.folder import project_folder, write_file
+from bmadgen.workflow.folder import (
+    create_project_folder,
+    ignore_locally,
+    init_repo,
+    project_folder,
+    remove_created,
+    write_file,
+)
 from bmadgen.workflow.questions import elicit
 from bmadgen.workflow.state import PhaseState, PhaseStatus
 
@@ -84,6 +92,9 @@ class PhaseResult(BaseModel):
     stale: list[str] = []
     message: str
     next_action: NextAction | None = None
+    # Sentences for a person, e.g. an answer that looks like an API key and is about to be
+    # committed (the key itself is never repeated here).
+    warnings: list[str] = []
 
 
 # ------------------------------------------------------------------ helpers
@@ -136,13 +147,21 @@ def new_project(store: Store, name: str, type: str, folder: Path,
                        hint="pick another name, or continue it inside its folder",
                        action=NextAction(kind="run_phase"))
     folder = Path(folder).resolve()
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise Conflict(f"{folder} exists and is not an empty folder",
-                       hint="pick another --dir or remove the folder")
     summary = (given or {}).get("vision", {}).get("summary", "")
-    vcs.open_repo(folder, create=True)  # first: without git nothing else is created
-    project = projects.create(store, name, type=ptype.id, description=summary, path=folder)
-    projects.write_marker(folder, project)
+    created = create_project_folder(folder)  # a one-line error when it cannot be made
+    try:
+        init_repo(folder)  # first: without git nothing else is created
+        project = projects.create(store, name, type=ptype.id, description=summary, path=folder)
+    except BaseException:
+        remove_created(folder, created)  # no side effects when it could not be made
+        raise
+    try:
+        projects.write_marker(folder, project)
+        # The marker names this machine's store (its id means nothing elsewhere): git ignores
+        # it in this clone, so `git status` is clean after `new` and nothing local is shared.
+        ignore_locally(folder, projects.MARKER_RELPATH)
+    except OSError as exc:
+        raise os_error(exc, f"write the project marker in {folder}") from exc
     state.ensure(store, project.id, flow)
     if given:
         answers_mod.save(store, project.id, given, source="file")
@@ -276,7 +295,13 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
         outcome=outcome,
         message=f"{phase.title} written; checklist {result.summary}. Review it, then approve it",
         next_action=NextAction(kind="approve_phase", phase=phase.id),
+        warnings=_secret_warnings(plan, folder, [*files, ANSWERS_RELPATH]),
     )
+
+
+def _secret_warnings(plan: Plan, folder: Path, files: list[str]) -> list[str]:
+    """Answers that look like keys, and the files (committed on approval) they are in."""
+    return secrets.warnings(secrets.find(plan.answers, folder, files))
 
 
 def _next_runnable(store: Store, project: Project) -> str:
@@ -319,6 +344,7 @@ def approve_phase(store: Store, project: Project, phase_id: str | None = None) -
     paths = [p.rstrip("/") for p in phase.produces] + [ANSWERS_RELPATH]
     message = (f"{phase.id}: {phase.title} approved\n\nAgent: {agent.title} ({agent.id})\n"
                f"Checklist: {result.summary}\n")
+    warnings = _secret_warnings(plan, folder, drift.expand(folder, paths))
     sha = _commit(folder, message, paths)
     state.update(store, project.id, phase.id, status="approved", approved_at=time.time(),
                  approved_hashes=drift.hashes(folder, phase), commit_sha=sha,
@@ -329,7 +355,7 @@ def approve_phase(store: Store, project: Project, phase_id: str | None = None) -
                        documents=drift.expand(folder, phase.produces), checklist=result,
                        commit_sha=sha,
                        message=f"{phase.title} approved and committed ({(sha or '')[:8]})",
-                       next_action=_current_next_action(store, project))
+                       next_action=_current_next_action(store, project), warnings=warnings)
 
 
 def _refuse_failed_checklist(phase: Phase, result: ChecklistResult,
@@ -355,6 +381,10 @@ def _commit(folder: Path, message: str, paths: list[str]) -> str | None:
         return vcs.commit(folder, message, paths) or vcs.head_sha(folder)
     except git.GitCommandError as exc:  # e.g. a .gitignore rule that hides a document
         reason = " ".join(str(exc.stderr or exc).split())
+        if disk_nearly_full(folder) is not None or "No space left" in reason:
+            raise EnvironmentUnavailable(
+                f"git could not commit {', '.join(paths)}: the disk holding {folder} is full",
+                hint="free some space on it, then approve again; nothing was approved") from exc
         raise Conflict(f"git could not commit {', '.join(paths)}: {reason}",
                        hint="check the folder's .gitignore and `git status`; nothing was "
                             "approved") from exc
