@@ -11,6 +11,7 @@ never as a command line.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -222,28 +223,58 @@ def _check_inputs(store: Store, project: Project, flow: Workflow, phase: Phase,
                                              phase=producer.id if producer else phase.id))
 
 
+def _ours(st: PhaseState, relpath: str) -> set[str]:
+    """The contents (hashes) of `relpath` that bmadgen wrote or meant to write for a phase:
+    as last written, as approved, and as a run recorded just before it wrote them (a run
+    killed before it recorded its state leaves those)."""
+    return {h for h in (st.written_hashes.get(relpath), st.approved_hashes.get(relpath)) if h} \
+        | set(st.pending_hashes.get(relpath, []))
+
+
 def _refuse_overwriting_edits(folder: Path, phase: Phase, st: PhaseState) -> None:
     edited = []
     for relpath in drift.expand(folder, phase.produces):
         digest = drift.file_hash(folder / relpath)
-        if digest is not None and digest not in (st.written_hashes.get(relpath),
-                                                 st.approved_hashes.get(relpath)):
+        if digest is not None and digest not in _ours(st, relpath):
             edited.append(relpath)
     if edited:
+        # Approving keeps the edits only when the phase awaits approval; suggesting it in any
+        # other state would send the person to a command that refuses and points back here.
+        awaiting = st.status == "awaiting_approval"
         raise Conflict(
             f"running {phase.id} would overwrite changes not made by bmadgen: {', '.join(edited)}",
-            hint="commit or move them, pass --force to replace them, or approve them",
-            action=NextAction(kind="approve_phase", phase=phase.id),
+            hint="commit or move them, pass --force to replace them"
+                 + (", or approve them" if awaiting else ""),
+            action=NextAction(kind="approve_phase", phase=phase.id) if awaiting else None,
         )
+
+
+PENDING_KEPT = 8  # contents remembered per file across runs that were killed before the end
+
+
+def _record_pending(store: Store, project: Project, phase: Phase, st: PhaseState,
+                    files: dict[str, str]) -> None:
+    """Before writing, record the hashes about to be written (with those of earlier runs that
+    never finished), so a crash between the files and the state leaves files the next run
+    knows as its own."""
+    pending = {k: list(v) for k, v in st.pending_hashes.items()}
+    for relpath, content in files.items():
+        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        kept = [h for h in pending.get(relpath, []) if h != digest]
+        pending[relpath] = (kept + [digest])[-PENDING_KEPT:]
+    state.update(store, project.id, phase.id, pending_hashes=pending)
 
 
 def _remove_outdated(folder: Path, phase: Phase, st: PhaseState, files: dict[str, str]) -> None:
     """Files bmadgen wrote for this phase before that the new run no longer makes (a dropped
     feature's prototype page) are removed; files a person added are kept."""
-    ours = set(st.written_hashes) | set(st.approved_hashes)
+    ours = set(st.written_hashes) | set(st.approved_hashes) | set(st.pending_hashes)
     for relpath in drift.expand(folder, phase.produces):
         if relpath in ours and relpath not in files:
-            (folder / relpath).unlink(missing_ok=True)
+            try:
+                (folder / relpath).unlink(missing_ok=True)
+            except OSError as exc:
+                raise os_error(exc, f"remove {relpath}") from exc
 
 
 def _score(store: Store, project: Project, phase: Phase, plan: Plan, folder: Path,
@@ -280,6 +311,10 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     document = runner.run_agent(definitions.agent(phase.agent),
                                 definitions.doc_template(phase.template), plan, run.provider)
     files = {document.relpath: document.markdown, **artifacts.extra_files(phase.id, run)}
+    # The multi-step write: record what is about to be written, write the files (each one
+    # atomically), then record the state. A crash anywhere in between leaves files the next
+    # run recognises (see `_ours`), so it recovers without --force.
+    _record_pending(store, project, phase, st, files)
     _remove_outdated(folder, phase, st, files)
     for relpath, content in files.items():
         write_file(folder, relpath, content)
@@ -288,7 +323,8 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     result = _score(store, project, phase, plan, folder, outcome)
     state.update(store, project.id, phase.id, status="awaiting_approval",
                  awaiting_at=time.time(), stale_reason=None,
-                 written_hashes=drift.hashes(folder, phase), checklist=result.model_dump(),
+                 written_hashes=drift.hashes(folder, phase), pending_hashes={},
+                 checklist=result.model_dump(),
                  outcome=outcome.model_dump() if outcome else None)
     return PhaseResult(
         phase=phase.id, status="awaiting_approval", documents=sorted(files), checklist=result,

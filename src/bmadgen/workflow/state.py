@@ -31,6 +31,9 @@ class PhaseState(BaseModel):
     stale_reason: str | None = None
     approved_hashes: dict[str, str] = {}
     written_hashes: dict[str, str] = {}
+    # what a run was about to write when it recorded them (cleared when its state is
+    # recorded): a run killed in between leaves files that are still bmadgen's own
+    pending_hashes: dict[str, list[str]] = {}
     commit_sha: str | None = None
     checklist: dict[str, Any] | None = None
     outcome: DevelopmentOutcome | None = None  # the development phase's steps, read typed
@@ -41,7 +44,7 @@ class PhaseState(BaseModel):
     updated_at: float
 
 
-_JSON_COLUMNS = ("approved_hashes", "written_hashes", "checklist", "outcome")
+_JSON_COLUMNS = ("approved_hashes", "written_hashes", "pending_hashes", "checklist", "outcome")
 
 
 def _row(row: Any) -> PhaseState:
