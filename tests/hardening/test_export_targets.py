@@ -74,9 +74,13 @@ def test_a_socket_is_refused(cli, demo, tmp_path):
         server.close()
 
 
-def test_closed_standard_output_is_one_line(cli, demo):
+@pytest.mark.parametrize("argv", [["export"], ["project", "list"], ["--version"],
+                                  ["answers", "sample", "--type", "blog"],  # typer.echo
+                                  ["gate", "list"]],  # a rich table
+                         ids=lambda a: " ".join(a))
+def test_closed_standard_output_is_one_line(cli, demo, argv):
     # `bmadgen export >&-`: the process starts with no descriptor 1.
-    result = run_process("export", stdout=None, preexec_fn=lambda: os.close(1))
+    result = run_process(*argv, stdout=None, preexec_fn=lambda: os.close(1))
     assert result.code == 7, result.err
     assert "Traceback" not in result.err
     assert result.err.strip().startswith("error: standard output is closed")

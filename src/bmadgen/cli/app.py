@@ -100,9 +100,11 @@ class _Stdout:
         return self._stream is not None and bool(self._stream.isatty())
 
     def __getattr__(self, name: str) -> Any:
-        if self._stream is None:
-            return getattr(sys.__stderr__, name) if name in ("encoding", "errors") else None
-        return getattr(self._stream, name)
+        if self._stream is not None:
+            return getattr(self._stream, name)
+        if name in ("encoding", "errors"):
+            return {"encoding": "utf-8", "errors": "strict"}[name]
+        raise AttributeError(name)  # so a caller's getattr(..., default) takes its default
 
 
 def _occupy_closed_descriptors() -> None:
