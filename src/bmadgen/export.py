@@ -1,11 +1,14 @@
 """Export a whole project (tasks with notes, memories, handoffs) as JSON or Markdown.
 
 The file is written atomically: a temporary file in the same folder, flushed to disk, then
-renamed over the target, so an interrupted export never leaves half a file behind.
+renamed over the target, so an interrupted export never leaves half a file behind. A FIFO is
+written into (a reader waits on it); a device or a socket is refused, never replaced.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from pathlib import Path
 from typing import Literal
@@ -14,7 +17,7 @@ from pydantic import BaseModel
 
 from bmadgen import __version__, tasks
 from bmadgen.errors import InvalidInput, NotFound
-from bmadgen.fsutil import write_text_atomic
+from bmadgen.fsutil import os_error, write_text_atomic
 from bmadgen.models import Memory, Project, Task
 from bmadgen.store import Store
 
@@ -126,17 +129,56 @@ def render_markdown(data: ProjectExport) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` all at once; refuses a folder and a missing parent folder."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise InvalidInput(f"{path} is a folder; give a file name to export to")
-    if not path.parent.is_dir():
-        raise NotFound(f"the folder {path.parent} does not exist")
+def _target(path: Path) -> str:
+    """What `path` is as an export target: 'new', 'file' (replaced atomically) or 'fifo'
+    (written into, as a shell redirection would). A folder, a device, a socket and a missing
+    parent folder are refused before anything is rendered or written."""
     try:
-        write_text_atomic(path, text, durable=True)
+        mode = os.stat(path).st_mode  # follows a link: a link to a FIFO is written into it
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise NotFound(f"the folder {path.parent} does not exist") from None
+        return "new"
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot export to {str(path)!r}: "
+                           f"{getattr(exc, 'strerror', None) or exc}") from exc
+    if stat.S_ISDIR(mode):
+        raise InvalidInput(f"{path} is a folder; give a file name to export to")
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if not stat.S_ISREG(mode):
+        kind = "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise InvalidInput(
+            f"{path} is {kind}, not a file; an export replaces only regular files (or writes "
+            "into a FIFO)", hint="give a file name, or leave out -o and redirect standard output")
+    return "file"
+
+
+def _write_into_fifo(path: Path, text: str) -> None:
+    """Write into a FIFO a person set up (waits, like `>`, until something reads it)."""
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):  # replaced since it was checked
+            raise InvalidInput(f"{path} changed while it was opened; nothing was written")
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write `text` to `path` all at once (a FIFO is written into); refuses a folder, a device
+    and a missing parent folder."""
+    path = Path(path).expanduser()
+    kind = _target(path)
+    try:
+        if kind == "fifo":
+            _write_into_fifo(path, text)
+        else:
+            write_text_atomic(path, text, durable=True)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from exc
+        raise os_error(exc, f"write {path}") from exc
     return path
 
 
@@ -145,10 +187,9 @@ def export_project(store: Store, project: Project, fmt: str = "md",
     """Render the project; write it to `output` when given. Returns the rendered text."""
     if fmt not in FORMATS:
         raise InvalidInput(f"invalid export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    if output is not None and Path(output).expanduser().is_dir():  # fail before the work
-        raise InvalidInput(f"{output} is a folder; give a file name to export to")
+    if output is not None:
+        _target(Path(output).expanduser())  # fail before the work
     text = render(collect(store, project), fmt)
     if output is not None:
         write_atomic(Path(output), text)
     return text
-

@@ -18,7 +18,15 @@ import time
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.models import IMPORTANCE_LEVELS, MAX_MEMORY, MAX_TITLE, Memory, Page, SearchPage
 from bmadgen.store import Store
-from bmadgen.validation import MAX_PAGE, choice, clean_text, page_bounds
+from bmadgen.validation import (
+    MAX_INT,
+    MAX_PAGE,
+    choice,
+    clean_line,
+    clean_text,
+    int_in_range,
+    page_bounds,
+)
 
 IMPORTANCE_WEIGHT = {"critical": 2.0, "high": 1.5, "medium": 1.0, "low": 0.75}
 RECENCY_HALF_DAYS = 30.0
@@ -39,9 +47,12 @@ def parse_lines(spec: str | None) -> tuple[int | None, int | None]:
     match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", spec)
     if not match:
         raise InvalidInput(f"invalid line range {spec!r}; use A-B, e.g. 10-25")
-    start = int(match.group(1))
-    end = int(match.group(2) or start)
-    if start < 1 or end < start:
+    digits = len(str(MAX_INT))
+    if any(len(group or "") > digits for group in match.groups()):
+        raise InvalidInput(f"invalid line range {spec[:40]!r}; line numbers that long do not exist")
+    start = int_in_range(int(match.group(1)), "the first line", low=1)
+    end = int_in_range(int(match.group(2) or start), "the last line", low=1)
+    if end < start:
         raise InvalidInput(f"invalid line range {spec!r}; lines start at 1 and A <= B")
     return start, end
 
@@ -60,14 +71,14 @@ def add(
     now: float | None = None,
 ) -> Memory:
     content = clean_text(content, "memory text", max_len=MAX_MEMORY)
-    title = clean_text(title, "title", max_len=MAX_TITLE, required=False)
+    title = clean_line(title, "title", max_len=MAX_TITLE, required=False)
     importance = choice(importance, "importance", IMPORTANCE_LEVELS)
-    kind = clean_text(kind, "memory kind", max_len=32)
+    kind = clean_line(kind, "memory kind", max_len=32)
     line_start, line_end = parse_lines(lines)
     if lines and not file_path:
         raise InvalidInput("--lines needs --file")
     if file_path is not None:
-        file_path = clean_text(file_path, "file path", max_len=4096)
+        file_path = clean_line(file_path, "file path", max_len=4096)
     created = time.time() if now is None else now
     with store.write() as conn:
         if task_id is not None and not conn.execute(

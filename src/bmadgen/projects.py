@@ -6,13 +6,16 @@ import json
 import time
 from pathlib import Path
 
-from bmadgen.errors import Conflict, InvalidInput, NotFound
+from bmadgen.errors import BmadgenError, Conflict, InvalidInput, NotFound
+from bmadgen.fsutil import read_user_text
 from bmadgen.models import MAX_DESCRIPTION, MAX_NAME, Page, Project
 from bmadgen.store import Store
-from bmadgen.validation import clean_text, page_bounds
+from bmadgen.validation import MAX_INT, clean_line, clean_text, int_in_range, page_bounds
 
 MARKER_DIR = ".bmadgen"
 MARKER_FILE = "project.json"
+MARKER_RELPATH = f"{MARKER_DIR}/{MARKER_FILE}"
+MARKER_MAX_BYTES = 64 * 1024  # a marker holds a name and an id
 CURRENT_KEY = "current_project"
 
 
@@ -28,9 +31,9 @@ def create(
     description: str = "",
     path: Path | str | None = None,
 ) -> Project:
-    name = clean_text(name, "project name", max_len=MAX_NAME)
+    name = clean_line(name, "project name", max_len=MAX_NAME)
     description = clean_text(description, "description", max_len=MAX_DESCRIPTION, required=False)
-    type = clean_text(type, "project type", max_len=64)
+    type = clean_line(type, "project type", max_len=64)
     now = time.time()
     with store.write() as conn:
         if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
@@ -49,11 +52,22 @@ def create(
     return get(store, project_id)
 
 
+def _as_id(ref: int | str) -> int | None:
+    """The id a reference names: an int, or a string of ASCII digits that fits in the store
+    (a longer number, or digits such as '²', can only be a name)."""
+    if isinstance(ref, int):
+        return ref
+    if ref.isascii() and ref.isdigit() and len(ref) <= len(str(MAX_INT)) and int(ref) <= MAX_INT:
+        return int(ref)
+    return None
+
+
 def get(store: Store, ref: int | str) -> Project:
     """Find a project by id or by name."""
     row = None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        row = store.query_one("SELECT * FROM projects WHERE id = ?", (int(ref),))
+    project_id = _as_id(ref)
+    if project_id is not None:
+        row = store.query_one("SELECT * FROM projects WHERE id = ?", (project_id,))
     if row is None and isinstance(ref, str):
         row = store.query_one("SELECT * FROM projects WHERE name = ?", (ref,))
     if row is None:
@@ -88,9 +102,9 @@ def update(
     project = get(store, ref)
     changes: dict[str, object] = {}
     if name is not None:
-        changes["name"] = clean_text(name, "project name", max_len=MAX_NAME)
+        changes["name"] = clean_line(name, "project name", max_len=MAX_NAME)
     if type is not None:
-        changes["type"] = clean_text(type, "project type", max_len=64)
+        changes["type"] = clean_line(type, "project type", max_len=64)
     if description is not None:
         changes["description"] = clean_text(
             description, "description", max_len=MAX_DESCRIPTION, required=False
@@ -168,19 +182,28 @@ def resolve_current(store: Store, explicit: str | None = None, cwd: Path | None 
 
 def _project_of_marker(store: Store, marker: Path) -> Project:
     """The project a marker names: by name, else by id (the project was renamed since)."""
+    hint = "fix or delete the file, or pass --project"
     try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
+        data = json.loads(read_user_text(marker, "the project marker",
+                                         max_bytes=MARKER_MAX_BYTES))
         name = data["project"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        marker_id = data.get("id")
+        if not isinstance(name, str) or (marker_id is not None and not isinstance(marker_id, int)):
+            raise TypeError("the name must be text and the id a number")
+        if marker_id is not None:
+            int_in_range(marker_id, "its id", low=1)
+    except BmadgenError as exc:
+        raise InvalidInput(f"the project marker {marker} cannot be used: {exc.message}",
+                           hint=hint) from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidInput(
             f"the project marker {marker} is not valid JSON with a 'project' name",
-            hint="fix or delete the file, or pass --project",
+            hint=hint,
         ) from exc
     try:
-        return get(store, str(name))
+        return get(store, name)
     except NotFound:
-        marker_id = data.get("id") if isinstance(data, dict) else None
-        if isinstance(marker_id, int):
+        if marker_id is not None:
             try:
                 return get(store, marker_id)
             except NotFound:

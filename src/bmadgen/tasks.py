@@ -20,7 +20,7 @@ from bmadgen.models import (
     TaskNote,
 )
 from bmadgen.store import Store
-from bmadgen.validation import MAX_PAGE, choice, clean_text, page_bounds
+from bmadgen.validation import MAX_PAGE, choice, clean_line, clean_text, page_bounds
 
 PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
 MAX_LIMIT = MAX_PAGE
@@ -48,7 +48,7 @@ def add(
     parent_id: int | None = None,
     ref: str | None = None,
 ) -> Task:
-    title = clean_text(title, "task title", max_len=MAX_TITLE)
+    title = clean_line(title, "task title", max_len=MAX_TITLE)
     description = clean_text(description, "description", max_len=MAX_DESCRIPTION, required=False)
     priority = choice(priority, "priority", PRIORITY_LEVELS)
     now = time.time()
@@ -186,7 +186,7 @@ def update(
     title: str | None = None,
     description: str | None = None,
 ) -> Task:
-    get(store, project_id, task_id)
+    current = get(store, project_id, task_id)
     changes: dict[str, object] = {}
     if progress is not None:
         if not 0 <= progress <= 100:
@@ -195,19 +195,21 @@ def update(
     if priority is not None:
         changes["priority"] = choice(priority, "priority", PRIORITY_LEVELS)
     if title is not None:
-        changes["title"] = clean_text(title, "task title", max_len=MAX_TITLE)
+        changes["title"] = clean_line(title, "task title", max_len=MAX_TITLE)
     if description is not None:
         changes["description"] = clean_text(description, "description", max_len=MAX_DESCRIPTION,
                                              required=False)
     # Resolving comes first, so `--unblock --blocker NEW` replaces the old blockers with NEW.
     notes: list[tuple[str, str]] = []
-    if resolve_blockers:
+    if resolve_blockers and current.open_blockers:  # nothing blocked: nothing to resolve
         notes.append(("resolved", "blockers resolved"))
     if note is not None:
         notes.append(("note", clean_text(note, "note", max_len=MAX_NOTE)))
     if blocker is not None:
         notes.append(("blocker", clean_text(blocker, "blocker", max_len=MAX_NOTE)))
     if not changes and not notes:
+        if resolve_blockers:
+            return current  # --unblock with nothing blocked: already as asked
         raise InvalidInput(
             "nothing to update", hint="pass --progress, --note, --blocker or --priority"
         )

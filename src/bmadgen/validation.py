@@ -35,6 +35,34 @@ def page_bounds(limit: int, offset: int, *, max_limit: int = MAX_PAGE) -> None:
         raise InvalidInput(f"offset must not be negative, got {offset}")
 
 
+MAX_INT = 2**63 - 1  # the largest integer SQLite stores; the store refuses larger ones too
+
+
+def int_in_range(value: object, what: str, *, low: int = 0, high: int = MAX_INT) -> int:
+    """A whole number in low..high; a huge one is named by its size, never printed in full."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{what} must be a whole number, got {type(value).__name__}")
+    if not low <= value <= high:
+        shown = str(value) if value.bit_length() <= 64 else f"a {value.bit_length()}-bit number"
+        raise InvalidInput(f"{what} must be between {low} and {high}, got {shown}")
+    return value
+
+
+# Characters that break a one-line field (a title, a name) when it is printed: line breaks and
+# tabs, C0 and C1 controls, Unicode line/paragraph separators and bidirectional overrides.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+                           r"\u2066-\u2069]")
+
+
+def clean_line(value: str | None, what: str, *, max_len: int, required: bool = True) -> str:
+    """`clean_text` for a one-line field: also refuses line breaks, tabs and other controls."""
+    text = clean_text(value, what, max_len=max_len, required=required)
+    if _NOT_ONE_LINE.search(text):
+        raise InvalidInput(f"{what} contains control characters or line breaks",
+                           hint="give it on one line of plain text")
+    return text
+
+
 def choice(value: str | None, what: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise InvalidInput(f"invalid {what} {value!r}; choose one of: {', '.join(allowed)}")

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from bmadgen import doctor, export, handoff, memory, summary, tasks
-from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.errors import EnvironmentUnavailable, InvalidInput, NotFound
 from bmadgen.models import MAX_MEMORY
 from bmadgen.store import default_db_path
 
@@ -89,7 +89,12 @@ def test_huge_project_handoff_still_fits_in_a_memory(store, project):
 
 
 def test_user_text_cannot_add_sections_to_a_handoff(store, project):
-    tasks.add(store, project.id, "innocent\n## Key decisions\n- fake")
+    # A title is one line now (tests/hardening/test_text_and_numbers.py); one written by an
+    # earlier bmadgen may still hold line breaks.
+    task = tasks.add(store, project.id, "innocent")
+    with store.write() as conn:
+        conn.execute("UPDATE tasks SET title = ? WHERE id = ?",
+                     ("innocent\n## Key decisions\n- fake", task.id))
     md = summary.build_handoff(store, project).markdown
     headings = [line for line in md.splitlines() if line.startswith("#")]
     assert headings.count("## Key decisions") == 1
@@ -140,7 +145,8 @@ def test_failed_write_leaves_the_old_file(store, project, tmp_path, monkeypatch)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(InvalidInput, match="No space left"):
+    # A full disk is the environment (exit 7, "free some space"), not a bad file name (exit 3).
+    with pytest.raises(EnvironmentUnavailable, match="No space left"):
         export.export_project(store, project, "json", target)
     assert target.read_text() == "previous"
     assert list(tmp_path.iterdir()) == [target]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
 
 from bmadgen import __version__
 from bmadgen.cli import common
-from bmadgen.errors import BmadgenError, ExitCode
+from bmadgen.errors import BmadgenError, EnvironmentUnavailable, ExitCode
 
 app = typer.Typer(
     name="bmadgen",
@@ -60,17 +61,91 @@ def _register() -> None:
 _register()
 
 
+class _Stdout:
+    """Standard output as the commands see it: a write that fails (the descriptor was closed
+    with `>&-`, a redirection onto a full disk or /dev/full) ends the command with one line and
+    exit 7 instead of a traceback. A closed pipe keeps its own quiet handling below."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _failed(self, exc: OSError | None) -> EnvironmentUnavailable:
+        if exc is None:
+            return EnvironmentUnavailable(
+                "standard output is closed; nothing was written",
+                hint="redirect it to a file (> FILE), or give -o FILE where the command has it")
+        return EnvironmentUnavailable(f"cannot write to standard output: {exc.strerror or exc}")
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise self._failed(None)
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def isatty(self) -> bool:
+        return self._stream is not None and bool(self._stream.isatty())
+
+    def __getattr__(self, name: str) -> Any:
+        if self._stream is not None:
+            return getattr(self._stream, name)
+        if name in ("encoding", "errors"):
+            return {"encoding": "utf-8", "errors": "strict"}[name]
+        raise AttributeError(name)  # so a caller's getattr(..., default) takes its default
+
+
+def _occupy_closed_descriptors() -> None:
+    """Put /dev/null on a closed standard descriptor (0, 1 or 2), so that no file bmadgen
+    opens (the store!) becomes "standard output" for a child process such as git."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, os.O_RDWR)
+            if opened != fd:
+                os.close(opened)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn user errors into one line and an exit code."""
+    _occupy_closed_descriptors()
+    if sys.stderr is None:  # started with 2>&-: errors go nowhere rather than to stdout
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    saved_stdout = sys.stdout
+    sys.stdout = _Stdout(saved_stdout)
+    try:
+        _run(argv)
+    finally:
+        sys.stdout = saved_stdout
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         result = app(args=argv, standalone_mode=False)
+        sys.stdout.flush()  # a full disk behind a redirection is reported here, not at exit
         if isinstance(result, int) and result:
             if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this code, silently
                 print("interrupted", file=sys.stderr)
             sys.exit(result)
     except BmadgenError as exc:
         if "--json" in (argv if argv is not None else sys.argv):
-            common.print_json(exc.to_dict())
+            try:
+                common.print_json(exc.to_dict())
+            except BmadgenError:
+                pass  # standard output is what failed; the line on stderr says so
         from bmadgen.cli.wording import error_line
 
         print(f"error: {error_line(exc)}", file=sys.stderr)

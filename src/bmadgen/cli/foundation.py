@@ -62,14 +62,22 @@ def _page_footer(page) -> str:
     return f"{first}-{page.offset + len(page.items)} of {page.total}"
 
 
-def _read_stdin(what: str) -> str:
-    """Standard input as text; binary input is refused like any other bad text."""
+def _read_stdin(what: str, max_chars: int) -> str:
+    """Standard input as text, read no further than a few times `max_chars` (so /dev/zero
+    cannot fill the memory); binary input is refused like any other bad text."""
     from bmadgen.errors import InvalidInput
 
+    if sys.stdin is None:
+        raise InvalidInput(f"standard input is closed; there is no {what} to read")
+    limit = 4 * max_chars  # surrounding space is stripped before the limit applies
     try:
-        return sys.stdin.read()
+        text = sys.stdin.read(limit + 1)
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"the {what} on standard input is not valid text") from exc
+    if len(text) > limit:
+        raise InvalidInput(f"the {what} on standard input is longer than {max_chars:,} "
+                           "characters, the limit")
+    return text
 
 
 def register(app: typer.Typer) -> None:
@@ -226,7 +234,9 @@ def memory_add(
     from bmadgen.services import memory
 
     if text == "-":
-        text = _read_stdin("memory text")
+        from bmadgen.models import MAX_MEMORY
+
+        text = _read_stdin("memory text", MAX_MEMORY)
     with common.session(project) as session:
         mem = memory.add(session, text, title=title, importance=importance, kind=kind,
                          task_id=task, file_path=file, lines=lines)

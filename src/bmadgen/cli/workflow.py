@@ -62,8 +62,15 @@ class TerminalAsker:
         typer.echo(f"  not accepted: {message}", err=True)
 
 
+def _warn(result: Any) -> None:
+    """A result's warnings (an answer that looks like a key ...) on stderr, in every mode."""
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
 def _print_result(result: Any, *, review_items: bool = True) -> None:
     """One line per phase step; the checklist items that did not pass below it."""
+    _warn(result)
     if result.status == "approved":
         typer.echo(f"{result.phase:13} approved  commit {(result.commit_sha or '')[:8]}")
         return
@@ -124,7 +131,7 @@ def new(
             asker=TerminalAsker(to_stderr=as_json),
             approve=workflow.approve_all if yes else _approval_prompt(to_stderr=as_json),
             on_created=None if as_json else announce,
-            on_result=None if as_json else (_print_unattended if yes else _print_result),
+            on_result=_warn if as_json else (_print_unattended if yes else _print_result),
             progress=gate_progress_printer(plain=yes),
         )
     if as_json:
@@ -201,6 +208,8 @@ def phase_run(
                                      force=force, approve=yes,
                                      progress=gate_progress_printer(plain=False))
     if as_json:
+        for result in results:
+            _warn(result)
         common.print_json(results if yes else results[0])
         return
     for result in results:
@@ -219,6 +228,7 @@ def phase_approve(
     with common.session(project) as session:
         result = workflow.approve_phase(session, phase)
     if as_json:
+        _warn(result)
         common.print_json(result)
     else:
         _print_result(result)

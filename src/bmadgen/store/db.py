@@ -10,19 +10,31 @@ Keep sqlite-utils out of this module and out of every hot path (memory, tasks, p
 
 A file that is not a bmadgen store (not SQLite, truncated, corrupt, another program's database,
 or written by a newer bmadgen) raises `StoreError` before anything is written to it.
+
+A healthy store on a read-only file, folder or file system is opened read-only: commands that
+only read work, and a change is refused by `Store.write()` saying why. A full disk or a
+read-only store is reported as what it is (exit 7, the environment), never as a damaged file.
+
+Values a person typed reach SQLite here and nowhere else, so this is where the values SQLite
+cannot hold are refused for every command at once: integers beyond 64 bits and text that is
+not UTF-8 (lone surrogates from undecodable command-line bytes) raise `InvalidInput`.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import struct
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from bmadgen.errors import StoreError
+from bmadgen.errors import BmadgenError, EnvironmentUnavailable, InvalidInput, StoreError
+from bmadgen.fsutil import disk_nearly_full
+from bmadgen.validation import MAX_INT
 
 BUSY_TIMEOUT_MS = 30_000
 DB_FILENAME = "bmadgen.db"
@@ -30,17 +42,23 @@ DB_FILENAME = "bmadgen.db"
 Params = tuple[Any, ...] | dict[str, Any]
 SQLITE_MAGIC = b"SQLite format 3\x00"
 RESTORE_HINT = "run `bmadgen doctor`; move the file away or restore it from a backup"
+READ_ONLY_HINT = ("make the file and its folder writable (or mount the disk read-write), or set "
+                  "BMADGEN_HOME to a writable folder; commands that only read work as they are")
 
-# Primary SQLite result codes that mean "the file itself is the problem", not the statement.
+# Primary SQLite result codes that mean "the file or the place it is in is the problem", not
+# the statement, with what to do about each once a full disk and a read-only place are ruled
+# out (those are diagnosed first: see `environment_error`).
 _STORE_FAILURES = {
-    3: "permission denied",  # SQLITE_PERM
-    8: "the store is read-only",  # SQLITE_READONLY
-    10: "disk I/O error",  # SQLITE_IOERR
-    11: "the database file is corrupt",  # SQLITE_CORRUPT
-    13: "the disk is full",  # SQLITE_FULL
-    14: "the database file cannot be opened",  # SQLITE_CANTOPEN
-    26: "the file is not an SQLite database",  # SQLITE_NOTADB
+    3: ("permission denied", "check who owns the file and its folder (ls -l)"),  # SQLITE_PERM
+    8: ("the store is read-only", READ_ONLY_HINT),  # SQLITE_READONLY
+    10: ("disk I/O error", "check the disk (free space, `dmesg`), then run `bmadgen doctor`"),
+    11: ("the database file is corrupt", RESTORE_HINT),  # SQLITE_CORRUPT
+    13: ("the disk is full", "free some space, then try again; the store itself is fine"),
+    14: ("the database file cannot be opened",  # SQLITE_CANTOPEN
+         "check that its folder exists and that you may read and write it"),
+    26: ("the file is not an SQLite database", RESTORE_HINT),  # SQLITE_NOTADB
 }
+_ENVIRONMENT_CODES = {3, 8, 10, 13, 14}  # worth checking free space and writability for
 _SQLITE_BUSY = 5
 
 
@@ -55,8 +73,42 @@ def default_db_path() -> Path:
     return bmadgen_home() / DB_FILENAME
 
 
-def store_error(exc: sqlite3.Error, path: Path | str) -> StoreError | None:
-    """The user-facing error for an SQLite failure caused by the file, else None (a bug)."""
+def read_only_reason(path: Path) -> str | None:
+    """Why the store at `path` (an existing file) cannot be written, or None when it can."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "its file system is mounted read-only"
+    except OSError:
+        pass
+    if not os.access(path, os.W_OK):
+        return "the file is not writable"
+    sidecars = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    if all(p.exists() and os.access(p, os.W_OK) for p in sidecars):
+        return None  # SQLite needs nothing new in the folder
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "its folder is not writable"
+    return None
+
+
+def environment_error(path: Path | str) -> BmadgenError | None:
+    """A full disk or a read-only file, folder or file system where the store is, else None."""
+    path = Path(path)
+    free = disk_nearly_full(path.parent)
+    if free is not None:
+        return EnvironmentUnavailable(
+            f"the disk holding the store at {path} is full ({free} bytes free)",
+            hint=f"free some space there (df -h {path.parent}), then try again; the store "
+                 "itself is fine")
+    reason = read_only_reason(path) if path.exists() else None
+    if reason is not None:
+        return EnvironmentUnavailable(f"the store at {path} is read-only: {reason}",
+                                      hint=READ_ONLY_HINT)
+    return None
+
+
+def store_error(exc: sqlite3.Error, path: Path | str) -> BmadgenError | None:
+    """The user-facing error for an SQLite failure caused by the file or the place it is in
+    (a full disk, a read-only file system), else None (a bug)."""
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     if primary == _SQLITE_BUSY:
@@ -64,20 +116,45 @@ def store_error(exc: sqlite3.Error, path: Path | str) -> StoreError | None:
             f"the store at {path} stayed locked for {BUSY_TIMEOUT_MS // 1000}s",
             hint="another bmadgen process holds a long write; try again",
         )
+    if primary in _ENVIRONMENT_CODES:
+        found = environment_error(path)
+        if found is not None:
+            return found
     if primary in _STORE_FAILURES:
-        return StoreError(f"the store at {path} cannot be used: {_STORE_FAILURES[primary]} ({exc})",
-                          hint=RESTORE_HINT)
+        what, hint = _STORE_FAILURES[primary]
+        kind = EnvironmentUnavailable if primary in (8, 13) else StoreError
+        return kind(f"the store at {path} cannot be used: {what} ({exc})", hint=hint)
     if type(exc) is sqlite3.DatabaseError:  # no code, e.g. an older Python: the file is bad
         return StoreError(f"the store at {path} cannot be read: {exc}", hint=RESTORE_HINT)
     return None
 
 
-class Store:
-    """A connection to the store. Use `write()` for every change and `query*` for reads."""
+def value_error(exc: BaseException) -> InvalidInput | None:
+    """The user-facing error for a value SQLite cannot hold (raised while binding it), else
+    None: an integer beyond 64 bits, or text with lone surrogates (bytes that were not UTF-8,
+    which Python keeps as surrogates in command-line arguments)."""
+    if isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc):
+        return InvalidInput(f"a number is out of range: the largest bmadgen accepts is {MAX_INT}")
+    if isinstance(exc, UnicodeEncodeError) and exc.reason == "surrogates not allowed":
+        text = exc.object if isinstance(exc.object, str) else ""
+        near = text[max(exc.start - 20, 0):exc.start + 20]
+        return InvalidInput(f"text is not valid UTF-8 (near {near!r})",
+                            hint="bmadgen keeps text as UTF-8; check the encoding of the "
+                                 "terminal or the file it came from")
+    return None
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+
+class Store:
+    """A connection to the store. Use `write()` for every change and `query*` for reads.
+
+    `read_only` says why the store cannot be written (None when it can): it was opened
+    read-only, and `write()` refuses with that reason.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: str | None = None):
         self.path = path
         self.conn = conn
+        self.read_only = read_only
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -85,6 +162,10 @@ class Store:
         if self.conn.in_transaction:  # nested use joins the outer transaction
             yield self.conn
             return
+        if self.read_only is not None:
+            raise EnvironmentUnavailable(
+                f"the store at {self.path} is read-only ({self.read_only}); this command "
+                "changes it", hint=READ_ONLY_HINT)
         self._begin_immediate()
         try:
             yield self.conn
@@ -96,6 +177,7 @@ class Store:
                     pass  # the original error says more than the failed rollback
             if isinstance(exc, sqlite3.Error):
                 self._raise_store_error(exc)
+            self._raise_value_error(exc)
             raise
         else:
             try:
@@ -124,11 +206,20 @@ class Store:
         if error is not None:
             raise error from exc
 
+    @staticmethod
+    def _raise_value_error(exc: BaseException) -> None:
+        error = value_error(exc)
+        if error is not None:
+            raise error from exc
+
     def query(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             self._raise_store_error(exc)
+            raise
+        except (OverflowError, UnicodeEncodeError) as exc:
+            self._raise_value_error(exc)
             raise
 
     def query_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
@@ -137,6 +228,9 @@ class Store:
             return row
         except sqlite3.Error as exc:
             self._raise_store_error(exc)
+            raise
+        except (OverflowError, UnicodeEncodeError) as exc:
+            self._raise_value_error(exc)
             raise
 
     def scalar(self, sql: str, params: Params = ()) -> Any:
@@ -218,11 +312,12 @@ def inspect_schema(conn: sqlite3.Connection, path: Path | str) -> list[str]:
     return applied
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path | str, *, uri: bool = False) -> sqlite3.Connection:
     # isolation_level=None: the sqlite3 module must not open transactions behind our back;
     # Store.write() issues BEGIN IMMEDIATE itself.
     conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False,
+        uri=uri,
     )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -262,12 +357,16 @@ def open_store(path: Path | None = None, *, migrate: bool = True) -> Store:
         raise StoreError(f"the store path {path} is a folder, not a database file")
     if path.exists():
         check_header(path)
+        reason = read_only_reason(path)
+        if reason is not None:
+            return _open_read_only(path, reason)
     elif not migrate:
         raise StoreError(f"there is no store at {path} yet")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create the store folder {path.parent}: {exc.strerror}") from exc
+        raise StoreError(f"cannot create the store folder {path.parent}: {exc.strerror}",
+                         hint="set BMADGEN_HOME to a folder you may write") from exc
     conn: sqlite3.Connection | None = None
     try:
         conn = _connect(path)
@@ -284,3 +383,38 @@ def open_store(path: Path | None = None, *, migrate: bool = True) -> Store:
             f"the store at {path} cannot be opened: {exc}", hint=RESTORE_HINT
         ) from exc
     return Store(path, conn)
+
+
+def _open_read_only(path: Path, reason: str) -> Store:
+    """The store opened read-only, for the commands that only read it; refused when this
+    bmadgen would first have to upgrade its schema (a write)."""
+    from bmadgen.store.migrations import MIGRATIONS
+
+    target = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
+    conn: sqlite3.Connection | None = None
+    # A WAL store whose -shm file is gone cannot be read where that file cannot be created
+    # (a read-only folder or file system); nothing can write it there either, so it is read
+    # as an immutable file.
+    for suffix in ("", "&immutable=1"):
+        conn = _connect(target + suffix, uri=True)
+        try:
+            applied = inspect_schema(conn, path)
+            break
+        except sqlite3.Error as exc:
+            conn.close()
+            conn = None
+            if suffix:
+                raise store_error(exc, path) or StoreError(
+                    f"the store at {path} cannot be opened: {exc}", hint=RESTORE_HINT
+                ) from exc
+        except StoreError:
+            conn.close()
+            raise
+    assert conn is not None
+    pending = [m.__name__ for m in MIGRATIONS if m.__name__ not in applied]
+    if pending:
+        conn.close()
+        raise EnvironmentUnavailable(
+            f"the store at {path} is read-only ({reason}) and this bmadgen must first upgrade "
+            f"it ({len(pending)} schema change(s))", hint=READ_ONLY_HINT)
+    return Store(path, conn, read_only=reason)

@@ -296,3 +296,14 @@ def m004_gate_run_owner(conn: sqlite3.Connection) -> None:
     # closed as an error instead of showing "running" for ever.
     conn.execute("ALTER TABLE gate_runs ADD COLUMN owner_pid INTEGER")
     conn.execute("ALTER TABLE gate_runs ADD COLUMN owner_host TEXT")
+
+
+@migration
+def m005_pending_writes(conn: sqlite3.Connection) -> None:
+    # The hashes a phase run is about to write, recorded before it writes them: a run killed
+    # between its files and its state leaves files the next run recognises as its own (JSON
+    # {relative path: [sha256, ...]}), so no loop of "changed by hand" and "not awaiting
+    # approval" follows a crash.
+    conn.execute(
+        "ALTER TABLE workflow_phases ADD COLUMN pending_hashes TEXT NOT NULL DEFAULT '{}'"
+    )

@@ -22,6 +22,7 @@ from typing import Any
 from bmadgen import definitions
 from bmadgen.definitions import ProjectType, Question, Workflow
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.fsutil import read_user_text
 from bmadgen.plan import Answers
 from bmadgen.store import Store
 from bmadgen.validation import clean_text
@@ -30,6 +31,10 @@ MAX_TEXT = 2000
 MAX_ITEM = 500
 MAX_ITEMS = 50
 LIST_SEPARATOR = ";"
+MAX_FILE_BYTES = 1 << 20  # an answers file; the largest complete one is a few kilobytes
+MAX_PROBLEMS = 20  # problems listed in one error; the rest are counted
+MAX_DEPTH = 32  # nesting of lists and mappings; an answers file needs three
+MAX_SHOWN = 80  # characters of a key or a value from the file quoted in a message
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -134,29 +139,61 @@ def to_prompt_text(question: Question, value: Any) -> str:
 
 
 def load_file(path: Path, ptype: ProjectType, flow: Workflow | None = None) -> Answers:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise NotFound(f"no answers file at {path}",
-                       hint=f"`bmadgen answers sample --type {ptype.id}` prints one") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read the answers file {path}: {exc}") from exc
+    """Read (bounded: a regular UTF-8 file of at most MAX_FILE_BYTES) and check an answers
+    file."""
+    text = read_user_text(path, "answers file", max_bytes=MAX_FILE_BYTES,
+                          hint=f"`bmadgen answers sample --type {ptype.id}` prints one")
     return parse_text(text, ptype, source=str(path), flow=flow)
 
 
-def parse_text(text: str, ptype: ProjectType, *, source: str = "answers file",
-               flow: Workflow | None = None) -> Answers:
-    """Check a complete answers file; raise InvalidInput listing every problem with its line."""
+def _compose(text: str, source: str) -> tuple[Any, Any]:
+    """The YAML node tree (for line numbers) and the data built from it, parsed once."""
     import yaml
 
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # First the events alone (flat, fast): nesting deep enough to overflow the stack of
+        # the composer (libyaml's crashes the process) is refused before a tree is built.
+        depth = 0
+        for event in yaml.parse(text, Loader=loader_class):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else 0
+                    raise InvalidInput(f"{source} is nested more than {MAX_DEPTH} levels deep "
+                                       f"(line {line}); an answers file needs three")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        loader = loader_class(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InvalidInput(f"{source} is not valid YAML{where}: {problem}") from exc
+        raise InvalidInput(f"{source} is not valid YAML{where}: {_short(str(problem))}") from exc
+    except RecursionError as exc:
+        raise InvalidInput(f"{source} is nested too deeply to be an answers file") from exc
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return root, data
+
+
+def _short(text: str, limit: int = MAX_SHOWN) -> str:
+    """Text from the file as shown in a message: one line, at most `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_text(text: str, ptype: ProjectType, *, source: str = "answers file",
+               flow: Workflow | None = None) -> Answers:
+    """Check a complete answers file; raise InvalidInput listing its problems with their lines
+    (the first MAX_PROBLEMS of them, and how many more there are)."""
+    import yaml
+
+    root, data = _compose(text, source)
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise InvalidInput(f"{source} must be a mapping of phase -> answers at the top level",
                            hint=f"`bmadgen answers sample --type {ptype.id}` prints one")
@@ -166,8 +203,8 @@ def parse_text(text: str, ptype: ProjectType, *, source: str = "answers file",
     phase_nodes = _children(root, "", problems)
     for phase_id, (key_node, value_node) in phase_nodes.items():
         if phase_id not in expected:
-            problems.append(f"{phase_id} (line {_line(key_node)}): unknown key; expected one of: "
-                            f"{', '.join(expected)}")
+            problems.append(f"{_short(phase_id)} (line {_line(key_node)}): unknown key; "
+                            f"expected one of: {', '.join(expected)}")
             continue
         if not isinstance(value_node, yaml.MappingNode):
             problems.append(f"{phase_id} (line {_line(value_node)}): expected a mapping of "
@@ -178,13 +215,13 @@ def parse_text(text: str, ptype: ProjectType, *, source: str = "answers file",
         for key, (k_node, v_node) in _children(value_node, phase_id, problems).items():
             question = questions.get(key)
             if question is None:
-                problems.append(f"{phase_id}.{key} (line {_line(k_node)}): unknown key; "
+                problems.append(f"{phase_id}.{_short(key)} (line {_line(k_node)}): unknown key; "
                                 f"expected one of: {', '.join(questions)}")
                 continue
             try:
                 answers[phase_id][key] = coerce(question, data[phase_id][key], ptype)
             except ValueError as exc:
-                problems.append(f"{phase_id}.{key} (line {_line(v_node)}): {exc}")
+                problems.append(f"{phase_id}.{key} (line {_line(v_node)}): {_short(str(exc))}")
         present = _keys(value_node)
         for key, question in questions.items():
             if key not in present:
@@ -195,7 +232,10 @@ def parse_text(text: str, ptype: ProjectType, *, source: str = "answers file",
             problems.append(f"{phase_id}: missing (top level); expected a mapping with "
                             f"{', '.join(q.key for q in expected[phase_id])}")
     if problems:
-        raise InvalidInput(f"{source} has {len(problems)} problem(s)", details=problems)
+        shown = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"and {len(problems) - MAX_PROBLEMS} more")
+        raise InvalidInput(f"{source} has {len(problems)} problem(s)", details=shown)
     return answers
 
 
@@ -212,7 +252,7 @@ def _children(mapping: Any, prefix: str, problems: list[str]) -> dict[str, tuple
     out: dict[str, tuple[Any, Any]] = {}
     for key_node, value_node in mapping.value:
         key = str(key_node.value)
-        name = f"{prefix}.{key}" if prefix else key
+        name = f"{prefix}.{_short(key)}" if prefix else _short(key)
         if key in out:
             problems.append(f"{name} (line {_line(key_node)}): duplicate key")
             continue

@@ -11,6 +11,7 @@ never as a command line.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,16 +24,24 @@ from bmadgen.agents import checklists, runner
 from bmadgen.agents.checklists import ChecklistResult
 from bmadgen.agents.provider import get_provider
 from bmadgen.definitions import Phase, ProjectType, Question, Workflow
-from bmadgen.errors import Conflict, GatesFailed, NotFound
+from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, NotFound
+from bmadgen.fsutil import disk_nearly_full, os_error
 from bmadgen.models import NextAction, Project
 from bmadgen.outcomes import DevelopmentOutcome
 from bmadgen.plan import Plan
 from bmadgen.store import Store
 from bmadgen.validation import identifier
 from bmadgen.workflow import answers as answers_mod
-from bmadgen.workflow import artifacts, drift, handoffs, state
+from bmadgen.workflow import artifacts, drift, handoffs, secrets, state
 from bmadgen.workflow.drift import DriftFinding
-from bmadgen.workflow.folder import project_folder, write_file
+from bmadgen.workflow.folder import (
+    create_project_folder,
+    ignore_locally,
+    init_repo,
+    project_folder,
+    remove_created,
+    write_file,
+)
 from bmadgen.workflow.questions import elicit
 from bmadgen.workflow.state import PhaseState, PhaseStatus
 
@@ -84,6 +93,9 @@ class PhaseResult(BaseModel):
     stale: list[str] = []
     message: str
     next_action: NextAction | None = None
+    # Sentences for a person, e.g. an answer that looks like an API key and is about to be
+    # committed (the key itself is never repeated here).
+    warnings: list[str] = []
 
 
 # ------------------------------------------------------------------ helpers
@@ -136,13 +148,21 @@ def new_project(store: Store, name: str, type: str, folder: Path,
                        hint="pick another name, or continue it inside its folder",
                        action=NextAction(kind="run_phase"))
     folder = Path(folder).resolve()
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise Conflict(f"{folder} exists and is not an empty folder",
-                       hint="pick another --dir or remove the folder")
     summary = (given or {}).get("vision", {}).get("summary", "")
-    vcs.open_repo(folder, create=True)  # first: without git nothing else is created
-    project = projects.create(store, name, type=ptype.id, description=summary, path=folder)
-    projects.write_marker(folder, project)
+    created = create_project_folder(folder)  # a one-line error when it cannot be made
+    try:
+        init_repo(folder)  # first: without git nothing else is created
+        project = projects.create(store, name, type=ptype.id, description=summary, path=folder)
+    except BaseException:
+        remove_created(folder, created)  # no side effects when it could not be made
+        raise
+    try:
+        projects.write_marker(folder, project)
+        # The marker names this machine's store (its id means nothing elsewhere): git ignores
+        # it in this clone, so `git status` is clean after `new` and nothing local is shared.
+        ignore_locally(folder, projects.MARKER_RELPATH)
+    except OSError as exc:
+        raise os_error(exc, f"write the project marker in {folder}") from exc
     state.ensure(store, project.id, flow)
     if given:
         answers_mod.save(store, project.id, given, source="file")
@@ -203,28 +223,58 @@ def _check_inputs(store: Store, project: Project, flow: Workflow, phase: Phase,
                                              phase=producer.id if producer else phase.id))
 
 
+def _ours(st: PhaseState, relpath: str) -> set[str]:
+    """The contents (hashes) of `relpath` that bmadgen wrote or meant to write for a phase:
+    as last written, as approved, and as a run recorded just before it wrote them (a run
+    killed before it recorded its state leaves those)."""
+    return {h for h in (st.written_hashes.get(relpath), st.approved_hashes.get(relpath)) if h} \
+        | set(st.pending_hashes.get(relpath, []))
+
+
 def _refuse_overwriting_edits(folder: Path, phase: Phase, st: PhaseState) -> None:
     edited = []
     for relpath in drift.expand(folder, phase.produces):
         digest = drift.file_hash(folder / relpath)
-        if digest is not None and digest not in (st.written_hashes.get(relpath),
-                                                 st.approved_hashes.get(relpath)):
+        if digest is not None and digest not in _ours(st, relpath):
             edited.append(relpath)
     if edited:
+        # Approving keeps the edits only when the phase awaits approval; suggesting it in any
+        # other state would send the person to a command that refuses and points back here.
+        awaiting = st.status == "awaiting_approval"
         raise Conflict(
             f"running {phase.id} would overwrite changes not made by bmadgen: {', '.join(edited)}",
-            hint="commit or move them, pass --force to replace them, or approve them",
-            action=NextAction(kind="approve_phase", phase=phase.id),
+            hint="commit or move them, pass --force to replace them"
+                 + (", or approve them" if awaiting else ""),
+            action=NextAction(kind="approve_phase", phase=phase.id) if awaiting else None,
         )
+
+
+PENDING_KEPT = 8  # contents remembered per file across runs that were killed before the end
+
+
+def _record_pending(store: Store, project: Project, phase: Phase, st: PhaseState,
+                    files: dict[str, str]) -> None:
+    """Before writing, record the hashes about to be written (with those of earlier runs that
+    never finished), so a crash between the files and the state leaves files the next run
+    knows as its own."""
+    pending = {k: list(v) for k, v in st.pending_hashes.items()}
+    for relpath, content in files.items():
+        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        kept = [h for h in pending.get(relpath, []) if h != digest]
+        pending[relpath] = (kept + [digest])[-PENDING_KEPT:]
+    state.update(store, project.id, phase.id, pending_hashes=pending)
 
 
 def _remove_outdated(folder: Path, phase: Phase, st: PhaseState, files: dict[str, str]) -> None:
     """Files bmadgen wrote for this phase before that the new run no longer makes (a dropped
     feature's prototype page) are removed; files a person added are kept."""
-    ours = set(st.written_hashes) | set(st.approved_hashes)
+    ours = set(st.written_hashes) | set(st.approved_hashes) | set(st.pending_hashes)
     for relpath in drift.expand(folder, phase.produces):
         if relpath in ours and relpath not in files:
-            (folder / relpath).unlink(missing_ok=True)
+            try:
+                (folder / relpath).unlink(missing_ok=True)
+            except OSError as exc:
+                raise os_error(exc, f"remove {relpath}") from exc
 
 
 def _score(store: Store, project: Project, phase: Phase, plan: Plan, folder: Path,
@@ -261,6 +311,10 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     document = runner.run_agent(definitions.agent(phase.agent),
                                 definitions.doc_template(phase.template), plan, run.provider)
     files = {document.relpath: document.markdown, **artifacts.extra_files(phase.id, run)}
+    # The multi-step write: record what is about to be written, write the files (each one
+    # atomically), then record the state. A crash anywhere in between leaves files the next
+    # run recognises (see `_ours`), so it recovers without --force.
+    _record_pending(store, project, phase, st, files)
     _remove_outdated(folder, phase, st, files)
     for relpath, content in files.items():
         write_file(folder, relpath, content)
@@ -269,14 +323,21 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     result = _score(store, project, phase, plan, folder, outcome)
     state.update(store, project.id, phase.id, status="awaiting_approval",
                  awaiting_at=time.time(), stale_reason=None,
-                 written_hashes=drift.hashes(folder, phase), checklist=result.model_dump(),
+                 written_hashes=drift.hashes(folder, phase), pending_hashes={},
+                 checklist=result.model_dump(),
                  outcome=outcome.model_dump() if outcome else None)
     return PhaseResult(
         phase=phase.id, status="awaiting_approval", documents=sorted(files), checklist=result,
         outcome=outcome,
         message=f"{phase.title} written; checklist {result.summary}. Review it, then approve it",
         next_action=NextAction(kind="approve_phase", phase=phase.id),
+        warnings=_secret_warnings(plan, folder, [*files, ANSWERS_RELPATH]),
     )
+
+
+def _secret_warnings(plan: Plan, folder: Path, files: list[str]) -> list[str]:
+    """Answers that look like keys, and the files (committed on approval) they are in."""
+    return secrets.warnings(secrets.find(plan.answers, folder, files))
 
 
 def _next_runnable(store: Store, project: Project) -> str:
@@ -319,6 +380,7 @@ def approve_phase(store: Store, project: Project, phase_id: str | None = None) -
     paths = [p.rstrip("/") for p in phase.produces] + [ANSWERS_RELPATH]
     message = (f"{phase.id}: {phase.title} approved\n\nAgent: {agent.title} ({agent.id})\n"
                f"Checklist: {result.summary}\n")
+    warnings = _secret_warnings(plan, folder, drift.expand(folder, paths))
     sha = _commit(folder, message, paths)
     state.update(store, project.id, phase.id, status="approved", approved_at=time.time(),
                  approved_hashes=drift.hashes(folder, phase), commit_sha=sha,
@@ -329,7 +391,7 @@ def approve_phase(store: Store, project: Project, phase_id: str | None = None) -
                        documents=drift.expand(folder, phase.produces), checklist=result,
                        commit_sha=sha,
                        message=f"{phase.title} approved and committed ({(sha or '')[:8]})",
-                       next_action=_current_next_action(store, project))
+                       next_action=_current_next_action(store, project), warnings=warnings)
 
 
 def _refuse_failed_checklist(phase: Phase, result: ChecklistResult,
@@ -355,6 +417,10 @@ def _commit(folder: Path, message: str, paths: list[str]) -> str | None:
         return vcs.commit(folder, message, paths) or vcs.head_sha(folder)
     except git.GitCommandError as exc:  # e.g. a .gitignore rule that hides a document
         reason = " ".join(str(exc.stderr or exc).split())
+        if disk_nearly_full(folder) is not None or "No space left" in reason:
+            raise EnvironmentUnavailable(
+                f"git could not commit {', '.join(paths)}: the disk holding {folder} is full",
+                hint="free some space on it, then approve again; nothing was approved") from exc
         raise Conflict(f"git could not commit {', '.join(paths)}: {reason}",
                        hint="check the folder's .gitignore and `git status`; nothing was "
                             "approved") from exc

@@ -31,6 +31,9 @@ class PhaseState(BaseModel):
     stale_reason: str | None = None
     approved_hashes: dict[str, str] = {}
     written_hashes: dict[str, str] = {}
+    # what a run was about to write when it recorded them (cleared when its state is
+    # recorded): a run killed in between leaves files that are still bmadgen's own
+    pending_hashes: dict[str, list[str]] = {}
     commit_sha: str | None = None
     checklist: dict[str, Any] | None = None
     outcome: DevelopmentOutcome | None = None  # the development phase's steps, read typed
@@ -41,7 +44,7 @@ class PhaseState(BaseModel):
     updated_at: float
 
 
-_JSON_COLUMNS = ("approved_hashes", "written_hashes", "checklist", "outcome")
+_JSON_COLUMNS = ("approved_hashes", "written_hashes", "pending_hashes", "checklist", "outcome")
 
 
 def _row(row: Any) -> PhaseState:
@@ -54,7 +57,13 @@ def _row(row: Any) -> PhaseState:
 
 
 def ensure(store: Store, project_id: int, flow: Workflow) -> None:
-    """Create the pending rows a project does not have yet (a new project, a new phase)."""
+    """Create the pending rows a project does not have yet (a new project, a new phase).
+
+    Writes nothing when every row exists, so reading the status works on a read-only store."""
+    have = {row[0] for row in store.query(
+        "SELECT phase FROM workflow_phases WHERE project_id = ?", (project_id,))}
+    if all(phase.id in have for phase in flow.phases):
+        return
     now = time.time()
     with store.write() as conn:
         for position, phase in enumerate(flow.phases):
