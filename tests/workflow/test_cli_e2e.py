@@ -95,7 +95,8 @@ def test_until_stops_after_architecture_and_json_reports_status(capsys, tmp_path
                         "prototype": "approved", "architecture": "approved",
                         "development": "pending"}
     assert data["status"]["next_action"] == {"kind": "run_phase", "phase": "development",
-                                             "slice": None, "run_id": None, "detail": ""}
+                                             "slice": None, "run_id": None,
+                                             "project_type": None, "detail": ""}
 
 
 def test_phase_and_doc_commands_inside_the_folder(capsys, tmp_path, monkeypatch):
