@@ -15,6 +15,9 @@ def write_text_atomic(path: Path, text: str, *, durable: bool = False) -> None:
     """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600, and the mode survives the rename: give it the mode the
+        # file has now, else the usual one from the umask (files a person shares and commits).
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             if durable:
@@ -24,6 +27,26 @@ def write_text_atomic(path: Path, text: str, *, durable: bool = False) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+_UMASK: int | None = None
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits a rewritten `path` should keep: its own, else 0666 less the umask."""
+    import stat
+
+    global _UMASK
+    try:
+        current = os.stat(path)
+        if stat.S_ISREG(current.st_mode):
+            return stat.S_IMODE(current.st_mode)
+    except OSError:
+        pass
+    if _UMASK is None:  # read once: os.umask can only be read by setting it
+        _UMASK = os.umask(0o022)
+        os.umask(_UMASK)
+    return 0o666 & ~_UMASK
 
 
 def read_user_text(path: Path, what: str, *, max_bytes: int, hint: str | None = None) -> str:
