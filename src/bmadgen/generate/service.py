@@ -9,6 +9,7 @@ then it raises `Conflict` naming the files, whose markers show both sides).
 from __future__ import annotations
 
 import difflib
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from bmadgen import appspec, pathguard
 from bmadgen.appspec import AppSpec
-from bmadgen.errors import Conflict, InvalidInput, NotFound
+from bmadgen.errors import Conflict, EnvironmentUnavailable, InvalidInput, NotFound
 from bmadgen.generate import context, manifest, plan, writer
 from bmadgen.generate.models import (
     WRITING_ACTIONS,
@@ -211,16 +212,18 @@ def _summary(result: GenerationResult) -> str:
 @contextmanager
 def _session(project_dir: Path, dry_run: bool) -> Iterator[Path]:
     """The project folder, locked against a concurrent generation and with any interrupted run
-    rolled forward first (a dry run only reads, so it takes neither step)."""
+    rolled forward first (a dry run only reads, so it takes neither step).
+
+    Nothing is created here: the lock is taken on the folder itself and the git repository is
+    made by the run's commit, so a command refused for any reason leaves no trace."""
     project = Path(project_dir)
     if not project.is_dir():
         raise NotFound(f"no project folder at {project}")
     if dry_run:
         yield project
         return
-    from bmadgen import vcs
-
-    vcs.open_repo(project, create=True)
+    if shutil.which("git") is None:
+        raise EnvironmentUnavailable("git is not available", hint="install git")
     with writer.locked(project):
         writer.recover(project)
         yield project

@@ -28,7 +28,7 @@ import shutil
 import stat
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -136,6 +136,8 @@ def _roll_forward(project: Path, journal: dict[str, Any], done: int | None = Non
             path.unlink()
         _prune_empty_parents(project, relpath)
     shutil.rmtree(project / journal["staging"], ignore_errors=True)
+    with suppress(OSError):  # the staging root too, unless another run's folder is in it
+        (project / STAGING_DIR).rmdir()
     sha = None
     if journal["commit"]:
         paths = sorted({target for _, target in journal["moves"]} | set(journal["deletes"])
