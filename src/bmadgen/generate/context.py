@@ -3,8 +3,7 @@
 Everything a template needs that takes a decision (type mapping, sample values for the
 generated tests, import lists, literals) is computed here in Python, so the templates only
 place values. User text (titles, descriptions) is passed as data and turned into literals by
-the `py_str` / `toml_str` / `yaml_str` filters and into inert Markdown by `md_line`; it is never
-compiled as template code.
+the `py_str` / `toml_str` filters; it is never compiled as template code.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import re
 from typing import Any
 
 from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
-from bmadgen.generate.pyfmt import call, isort_names, py_literal, py_str
+from bmadgen.generate.pyfmt import call, isort_modules, isort_names, py_literal, py_str
 from bmadgen.naming import plural
 
 # Names the fastapi stack itself uses next to the spec's names: list query parameters,
@@ -379,6 +378,8 @@ def feature_context(feature: FeatureSpec) -> dict[str, Any]:
         "uses_field": any(f["uses_field"] for e in entities for f in e["fields"]),
         "has_unique": any(e["has_unique"] for e in entities),
         "enum_classes": [f["enum_class"] for e in entities for f in e["enum_fields"]],
+        "enum_imports": isort_names(f["enum_class"] for e in entities for f in e["enum_fields"]),
+        "model_imports": isort_names(e["class_name"] for e in entities),
         "schema_imports": _schema_names(entities, ("Create", "Filter")),
         "api_schema_imports": _schema_names(entities, ("Create", "Filter", "Read")),
         "filter_imports": _schema_names(entities, ("Filter",)),
@@ -392,4 +393,6 @@ def app_context(spec: AppSpec) -> dict[str, Any]:
         "description": spec.description,
         "python": spec.stack.python,
         "features": [feature_context(f) for f in spec.features],
+        # The slices in the order ruff's isort wants their imports (th2 before th10).
+        "import_order": isort_modules(f.name for f in spec.features),
     }
