@@ -17,11 +17,9 @@ from hypothesis import strategies as st
 
 from bmadgen import appspec
 from bmadgen.generate import service
-from bmadgen.generate.context import app_context
 from bmadgen.generate.pyfmt import isort_modules, isort_names, natural_compare
-from bmadgen.generate.stack import Renderer, load_stack
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, render_app
 
 RUFF = shutil.which("ruff")
 pytestmark = pytest.mark.skipif(RUFF is None, reason="ruff is not installed")
@@ -48,16 +46,10 @@ def _feature(name: str, entities: list[str] | None = None) -> dict:
 
 def _render_to(folder: Path, spec: appspec.AppSpec) -> None:
     """Render the whole app (no git, no manifests: only what the lint gate reads)."""
-    renderer = Renderer(load_stack("fastapi"))
-    app = app_context(spec)
-    files = renderer.skeleton(app)
-    for feature in app["features"]:
-        files += renderer.feature(app, feature)
-    assert renderer.problems == []
-    for item in files:
-        path = folder / item.path
+    for relpath, content in render_app(spec).items():
+        path = folder / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(item.content)
+        path.write_text(content)
 
 
 NAME_SETS = {
