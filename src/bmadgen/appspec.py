@@ -6,12 +6,24 @@ with its path (`features[1].entities[0].fields[2].ref`), all at once.
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.naming import singular
@@ -33,8 +45,36 @@ RESERVED_SLICE_NAMES = frozenset({"shared", "features", "app", "main", "tests", 
                                   "database", "models", "schemas", "services"})
 
 
+MAX_SPEC_BYTES = 2 * 1024 * 1024  # a spec of hundreds of features is a few hundred KB
+# min/max of number fields: the generated tests step 0.25 and 1 away from them, which a float
+# only resolves below 2**51 (and SQLite stores integers below 2**63).
+MAX_BOUND = 1e15
+MIN_PYTHON_MINOR = 11  # the generated code uses enum.StrEnum and targets py311
+
 # Raised as ValueError so that pydantic lists the problem with its path, next to the others.
 _check_name = partial(identifier, max_len=MAX_NAME_LENGTH, error=ValueError)
+
+# What free text may not hold: it is placed into Python, TOML, Markdown and HTML files, which
+# escape newlines and tabs but have no safe form for other control characters or for lone
+# surrogates (they cannot even be written as UTF-8).
+_BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_PYTHON_VERSION = re.compile(r"3\.(\d{1,2})")
+# A route: "/" or "/"-separated segments (letters, digits, _ and -, or one {parameter}), an
+# optional trailing "/"; never an empty segment ("//"), which FastAPI cannot mount.
+_ROUTE = re.compile(r"/|(/([A-Za-z0-9_\-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+/?")
+
+
+def _text(value: str) -> str:
+    bad = _BAD_TEXT.search(value)
+    if bad is not None:
+        kind = "a lone surrogate" if 0xD800 <= ord(bad.group()) <= 0xDFFF else "a control character"
+        raise ValueError(f"text contains {kind} ({bad.group()!r} at {bad.start()}); "
+                         "only newlines and tabs are allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]
+Name = Annotated[str, AfterValidator(lambda v: _check_name(v, "name"))]
 
 
 class _Strict(BaseModel):
@@ -45,7 +85,7 @@ class FieldSpec(_Strict):
     name: str
     type: FieldType
     optional: bool = False
-    description: str = ""
+    description: Text = ""
     values: list[str] | None = Field(default=None, description="enum members")
     ref: str | None = Field(default=None, description="entity referenced by id (type ref)")
     max_length: int | None = Field(default=None, ge=1, le=100_000)
@@ -60,6 +100,16 @@ class FieldSpec(_Strict):
         _check_name(v, "field name")
         if v in RESERVED_FIELD_NAMES:
             raise ValueError(f"field name {v!r} is reserved")
+        return v
+
+    @field_validator("min", "max")
+    @classmethod
+    def _bound(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError(f"{info.field_name} must be a finite number, not {v}")
+        if v is not None and abs(v) > MAX_BOUND:
+            raise ValueError(f"{info.field_name} must be between -{MAX_BOUND:.0e} and "
+                             f"{MAX_BOUND:.0e}, not {v}")
         return v
 
     @model_validator(mode="after")
@@ -84,13 +134,17 @@ class FieldSpec(_Strict):
             raise ValueError(f"'min'/'max' are only for int and float fields, not {self.type}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"field {self.name!r} has min > max")
+        if (self.type == "int" and self.min is not None and self.max is not None
+                and math.ceil(self.min) > math.floor(self.max)):
+            raise ValueError(f"int field {self.name!r} has no whole number between min "
+                             f"{self.min} and max {self.max}")
         return self
 
 
 class EntitySpec(_Strict):
     name: str
-    title: str = ""
-    description: str = ""
+    title: Text = ""
+    description: Text = ""
     fields: list[FieldSpec] = Field(min_length=1)
 
     @field_validator("name")
@@ -113,20 +167,23 @@ class EndpointSpec(_Strict):
     path: str
     entity: str
     action: Action
-    summary: str = ""
+    summary: Text = ""
 
     @field_validator("path")
     @classmethod
     def _path(cls, v: str) -> str:
-        if not re.fullmatch(r"/[A-Za-z0-9_\-/{}]*", v):
-            raise ValueError(f"endpoint path {v!r} must start with / and use URL-safe characters")
+        if not _ROUTE.fullmatch(v):
+            raise ValueError(
+                f"endpoint path {v!r} must be a route: /segments of letters, digits, _ and -, "
+                "or {parameter}, none empty (no //)"
+            )
         return v
 
 
 class EventSpec(_Strict):
     name: str
-    description: str = ""
-    consumers: list[str] = []
+    description: Text = ""
+    consumers: list[Name] = []
 
     @field_validator("name")
     @classmethod
@@ -136,9 +193,9 @@ class EventSpec(_Strict):
 
 class FeatureSpec(_Strict):
     name: str
-    title: str = ""
-    description: str = ""
-    requirements: list[str] = Field(default_factory=list, description="FR ids this feature covers")
+    title: Text = ""
+    description: Text = ""
+    requirements: list[Text] = Field(default_factory=list, description="FR ids this feature covers")
     entities: list[EntitySpec] = Field(min_length=1)
     endpoints: list[EndpointSpec] = Field(default_factory=list)
     events: list[EventSpec] = Field(default_factory=list)
@@ -164,16 +221,37 @@ class FeatureSpec(_Strict):
 
 
 class StackSpec(_Strict):
-    name: str = "fastapi"
+    """Its values land in pyproject.toml and the CI workflow, so each is checked by its form."""
+
+    name: Name = "fastapi"
     database: Literal["sqlite"] = "sqlite"
     python: str = "3.11"
+
+    @field_validator("python", mode="before")
+    @classmethod
+    def _python_is_text(cls, v: object) -> object:
+        # A ValueError, not a TypeError: pydantic lists only the former with its path.
+        if isinstance(v, int | float):
+            message = (f"write the Python version in quotes, as '3.12' (YAML reads {v} as a "
+                       "number, and 3.10 as 3.1)")
+            raise ValueError(message)  # noqa: TRY004
+        return v
+
+    @field_validator("python")
+    @classmethod
+    def _python(cls, v: str) -> str:
+        match = _PYTHON_VERSION.fullmatch(v)
+        if match is None or int(match.group(1)) < MIN_PYTHON_MINOR:
+            raise ValueError(f"Python version {v!r} must look like '3.11' or '3.12' "
+                             f"(3.{MIN_PYTHON_MINOR} or newer)")
+        return v
 
 
 class AppSpec(_Strict):
     spec_version: Literal[1] = SPEC_VERSION
     name: str
-    title: str = ""
-    description: str = ""
+    title: Text = ""
+    description: Text = ""
     stack: StackSpec = Field(default_factory=StackSpec)
     features: list[FeatureSpec] = Field(min_length=1)
 
@@ -280,17 +358,49 @@ def parse(data: object, source: str = "app spec") -> AppSpec:
         raise InvalidInput(f"{source} is invalid ({len(problems)} problems)", details=problems) from exc
 
 
+def _read_spec_text(path: Path, max_bytes: int = MAX_SPEC_BYTES) -> str:
+    """The spec file's text: a regular file (a FIFO would block, a device never end), at most
+    `max_bytes`, UTF-8. NotFound when there is none, InvalidInput for anything else.
+
+    The same contract as `fsutil.read_user_text(path, what, max_bytes)`, which replaces this
+    once it lands (one bounded reader for every file a person hands in)."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise NotFound(f"no app spec at {path}", hint="run the architecture phase first") from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput(f"{path} is not a regular file")
+    if info.st_size > max_bytes:
+        raise InvalidInput(f"{path} is larger than {max_bytes} bytes ({info.st_size})")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:  # it grew after the check
+        raise InvalidInput(f"{path} is larger than {max_bytes} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{path} is not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
+            hint="save it as UTF-8",
+        ) from exc
+
+
 def load(path: Path) -> AppSpec:
     import yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise NotFound(f"no app spec at {path}", hint="run the architecture phase first") from exc
+    text = _read_spec_text(path)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{path} is not valid YAML: {exc}".replace("\n", " ")) from exc
+    except RecursionError as exc:
+        raise InvalidInput(f"{path} is not valid YAML: nested too deeply") from exc
     return parse(data, str(path))
 
 

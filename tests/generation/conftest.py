@@ -52,3 +52,19 @@ def generated_shop(shop: Path) -> Path:
 
     generate_app(shop)
     return shop
+
+
+def render_app(spec) -> dict[str, str]:
+    """Every file of the app rendered in memory (no git, no manifests): path -> content.
+    Asserts that the stack and its templates found no problem."""
+    from bmadgen.generate.context import app_context, stack_problems
+    from bmadgen.generate.stack import Renderer, load_stack
+
+    assert stack_problems(spec) == []
+    renderer = Renderer(load_stack(spec.stack.name))
+    app = app_context(spec)
+    files = renderer.skeleton(app)
+    for feature in app["features"]:
+        files += renderer.feature(app, feature)
+    assert renderer.problems == []
+    return {item.path: item.content for item in files}

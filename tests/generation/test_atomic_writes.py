@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import signal
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bmadgen.errors import ExitCode
 from bmadgen.generate import writer
 
 from .conftest import git, tree
@@ -113,3 +116,86 @@ def test_a_second_generation_at_the_same_time_is_refused(generated_shop: Path) -
     with writer.locked(generated_shop), pytest.raises(Conflict, match="another bmadgen"):
         regen_slice(generated_shop, "orders")
     assert regen_slice(generated_shop, "orders").conflicted == []  # free again afterwards
+
+
+def _cli_generate(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bmadgen", "generate"], cwd=project,
+                          check=False, capture_output=True, text=True, timeout=120)
+
+
+def test_after_a_kill_at_any_point_the_next_generate_finishes_without_force(
+    tmp_path: Path, scenario
+) -> None:
+    project, _before, after, changed = scenario
+    for point in sorted({1, changed, changed + 1, 2 * changed - 1}):
+        trial = tmp_path / f"next-{point}"
+        shutil.copytree(project, trial)
+        assert _generate(trial, point).returncode == -signal.SIGKILL
+        proc = _cli_generate(trial)  # the real command, no --force, no manual clean-up
+        assert proc.returncode == 0, (point, proc.stderr)
+        assert _visible(trial) == after, point
+        assert git(trial, "status", "--porcelain") == "", point
+        assert not (trial / writer.JOURNAL).exists() and not (trial / writer.STAGING_DIR).exists()
+
+
+# A run whose paths look odd but stay inside the project: recovery must not refuse it.
+ODD = """
+import os, signal, sys
+from pathlib import Path
+from bmadgen.generate import writer
+
+kill_after = int(sys.argv[2])
+
+def _die(count):
+    if count >= kill_after:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+writer._after_file_op = _die
+writer.Transaction(Path(sys.argv[1]), "bmadgen: odd names", writes={
+    "docs/..notes.md": "dots\\n", "weird name/ü -x.txt": "spaces\\n", "-rf": "dash\\n",
+    "app/a..b.py": "X = 1\\n", "$HOME/~user.txt": "shell-ish\\n", ".bmadgen/x/..y": "state\\n",
+}, deletes=["old file.txt"]).apply()
+"""
+
+
+def test_a_killed_run_with_odd_but_inside_paths_is_recovered(generated_shop: Path) -> None:
+    (generated_shop / "old file.txt").write_text("old\n")
+    git(generated_shop, "add", "old file.txt")
+    git(generated_shop, "commit", "-qm", "old file")
+    proc = subprocess.run([sys.executable, "-c", ODD, str(generated_shop), "8"], check=False,
+                          capture_output=True, text=True, timeout=120)  # 6 staged, 2 renamed
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert (generated_shop / writer.JOURNAL).exists()
+    done = _cli_generate(generated_shop)
+    assert done.returncode == 0, done.stderr
+    assert (generated_shop / "weird name/ü -x.txt").read_text() == "spaces\n"
+    assert (generated_shop / "-rf").read_text() == "dash\n"
+    assert not (generated_shop / "old file.txt").exists()
+    assert "odd names" in git(generated_shop, "log", "-2", "--format=%s")
+    assert git(generated_shop, "status", "--porcelain") == ""
+
+
+def test_a_tampered_journal_after_a_kill_is_refused_then_the_real_one_recovers(
+    tmp_path: Path, scenario
+) -> None:
+    project, _before, after, changed = scenario
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "important.txt").write_text("precious\n")
+    assert _generate(project, changed + 2).returncode == -signal.SIGKILL
+    journal = project / writer.JOURNAL
+    genuine = journal.read_text()
+    data = json.loads(genuine)
+    data["deletes"].append(str(victim / "important.txt"))
+    data["moves"].append([data["moves"][0][0], os.path.relpath(victim / "x.txt", project)])
+    journal.write_text(json.dumps(data))
+    killed = tree(project)
+    refused = _cli_generate(project)
+    assert refused.returncode == ExitCode.INVALID_INPUT, refused.stderr
+    assert "generation-journal.json" in refused.stderr and refused.stderr.count("\n") == 1
+    assert tree(project) == killed  # nothing replayed, nothing cleaned
+    assert sorted(p.name for p in victim.iterdir()) == ["important.txt"]
+    journal.write_text(genuine)  # the person puts the real journal back
+    assert _cli_generate(project).returncode == 0
+    assert _visible(project) == after
+    assert (victim / "important.txt").read_text() == "precious\n"

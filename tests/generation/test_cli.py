@@ -73,15 +73,41 @@ def test_bad_input_is_one_line_and_an_exit_code(generated_shop: Path, args, code
 
 
 def test_conflict_exits_5_and_names_the_file(generated_shop: Path) -> None:
-    api = generated_shop / "app/features/orders/api.py"
-    api.write_text(api.read_text().replace("limit=page.limit,", "limit=page.limit,  # mine", 1))
-    manifest = generated_shop / ".bmadgen/generated/slices/orders.json"
-    data = json.loads(manifest.read_text())
-    # Pretend the last generation wrote something else on that line: a clash on regen.
-    data["files"]["app/features/orders/api.py"] = data["files"]["app/features/orders/api.py"].replace(
-        "limit=page.limit,", "limit=page.limit,  # older template", 1)
-    manifest.write_text(json.dumps(data))
+    api = _clash(generated_shop)
     proc = bmadgen("slice", "regen", "orders", cwd=generated_shop)
     assert proc.returncode == ExitCode.CONFLICT, proc.stderr
     assert "app/features/orders/api.py" in proc.stderr
     assert "<<<<<<< yours" in api.read_text()
+
+
+def _clash(project: Path) -> Path:
+    """A user edit and a template change on the same line of orders/api.py: the manifest says
+    the last generation wrote something else there, so a regeneration clashes."""
+    api = project / "app/features/orders/api.py"
+    api.write_text(api.read_text().replace("limit=page.limit,", "limit=page.limit,  # mine", 1))
+    manifest = project / ".bmadgen/generated/slices/orders.json"
+    data = json.loads(manifest.read_text())
+    data["files"]["app/features/orders/api.py"] = data["files"]["app/features/orders/api.py"].replace(
+        "limit=page.limit,", "limit=page.limit,  # older template", 1)
+    manifest.write_text(json.dumps(data))
+    git(project, "commit", "-qam", "my edit")
+    return api
+
+
+@pytest.mark.parametrize("args", [("slice", "regen", "orders"), ("generate",)])
+def test_a_dry_run_with_a_conflict_exits_5_and_still_shows_the_plan(
+    generated_shop: Path, args: tuple[str, ...]
+) -> None:
+    api = _clash(generated_shop)
+    before = api.read_text()
+    shown = bmadgen(*args, "--dry-run", cwd=generated_shop)
+    assert shown.returncode == ExitCode.CONFLICT, shown.stderr
+    assert "1 in conflict" in shown.stdout and "conflict app/features/orders/api.py" in " ".join(
+        shown.stdout.split())
+    assert shown.stderr.startswith("error: ") and "app/features/orders/api.py" in shown.stderr
+    as_json = bmadgen(*args, "--dry-run", "--json", cwd=generated_shop)
+    assert as_json.returncode == ExitCode.CONFLICT, as_json.stderr
+    data = json.loads(as_json.stdout)
+    assert data["dry_run"] is True and data["conflicted"] == ["app/features/orders/api.py"]
+    assert api.read_text() == before
+    assert git(generated_shop, "status", "--porcelain") == ""

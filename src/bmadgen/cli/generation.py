@@ -8,6 +8,7 @@ import typer
 
 from bmadgen.cli import common
 from bmadgen.cli.common import JSON_OPTION
+from bmadgen.errors import ExitCode
 
 slice_app = typer.Typer(
     help="Feature slices of the generated app: list, add, regenerate (merging your edits), "
@@ -49,18 +50,28 @@ ACTION_STYLE = {
 
 
 def _print_result(result, as_json: bool, *, show_unchanged: bool = False) -> None:
+    """The plan or what was done; a dry run that would conflict then exits 5, as the run would
+    (a run that conflicts raises Conflict in the service, after writing the markers)."""
     if as_json:
         common.print_json(result)
-        return
-    from rich.markup import escape
+    else:
+        from rich.markup import escape
 
-    out = common.console()
-    for change in result.changes:
-        if change.action == "unchanged" and not show_unchanged:
-            continue
-        style = ACTION_STYLE.get(change.action, "")
-        out.print(f"[{style}]{change.action:>9}[/] {escape(change.path)}")
-    out.print(escape(result.summary))
+        out = common.console()
+        for change in result.changes:
+            if change.action == "unchanged" and not show_unchanged:
+                continue
+            style = ACTION_STYLE.get(change.action, "")
+            out.print(f"[{style}]{change.action:>9}[/] {escape(change.path)}")
+        out.print(escape(result.summary))
+    if result.conflicted:
+        count = len(result.conflicted)
+        common.err_console().print(
+            f"error: {count} file{'s' * (count != 1)} would conflict (changed by you and by the "
+            f"templates in the same lines): {', '.join(result.conflicted)}",
+            markup=False, soft_wrap=True,
+        )
+        raise typer.Exit(int(ExitCode.CONFLICT))
 
 
 def generate(

@@ -9,11 +9,13 @@ the `py_str` / `toml_str` filters; it is never compiled as template code.
 from __future__ import annotations
 
 import html
+import json
 import math
+import re
 from typing import Any
 
 from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
-from bmadgen.generate.pyfmt import call, isort_names, py_literal, py_str
+from bmadgen.generate.pyfmt import call, isort_modules, isort_names, py_literal, py_str
 from bmadgen.naming import plural
 
 # Names the fastapi stack itself uses next to the spec's names: list query parameters,
@@ -65,9 +67,41 @@ def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_") if part)
 
 
+def toml_str(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's; TOML also forbids a raw DEL, and has no
+    form at all for a lone surrogate (the app spec refuses those)."""
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        raise ValueError("TOML cannot hold a lone surrogate")
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+# What YAML 1.1 (PyYAML) reads only escaped: C0/C1 controls, DEL, surrogates, U+FFFE, U+FFFF.
+_YAML_UNPRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's escapes plus \\u escapes for what YAML reads only
+    escaped. Other non-ASCII text stays as it is (PyYAML reads an escaped astral character
+    back as two surrogates)."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+# Markdown user text could start: emphasis, code, links and images, tables, strikethrough,
+# headings. (html.escape has already made < > & entities: no HTML, no autolink.)
+_MD_INLINE = re.compile(r"[\\`*_\[\]|~#]")
+# Block markers that count only at the start of a line: lists and setext underlines.
+_MD_LINE_START = re.compile(r"^(\d+[.)]|[-+=])")
+
+
 def md_line(text: str) -> str:
-    """User text for Markdown: one line (no heading or list breaks), HTML escaped."""
-    return html.escape(" ".join(text.split()), quote=False)
+    """User text for Markdown: one line (no heading or list breaks), HTML escaped, and every
+    character that would turn it into Markdown backslash-escaped, so it reads as typed."""
+    line = html.escape(" ".join(text.split()), quote=False)
+    line = _MD_INLINE.sub(lambda m: "\\" + m.group(), line)
+    return _MD_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], line)
 
 
 def stack_problems(spec: AppSpec) -> list[str]:
@@ -344,6 +378,8 @@ def feature_context(feature: FeatureSpec) -> dict[str, Any]:
         "uses_field": any(f["uses_field"] for e in entities for f in e["fields"]),
         "has_unique": any(e["has_unique"] for e in entities),
         "enum_classes": [f["enum_class"] for e in entities for f in e["enum_fields"]],
+        "enum_imports": isort_names(f["enum_class"] for e in entities for f in e["enum_fields"]),
+        "model_imports": isort_names(e["class_name"] for e in entities),
         "schema_imports": _schema_names(entities, ("Create", "Filter")),
         "api_schema_imports": _schema_names(entities, ("Create", "Filter", "Read")),
         "filter_imports": _schema_names(entities, ("Filter",)),
@@ -357,4 +393,6 @@ def app_context(spec: AppSpec) -> dict[str, Any]:
         "description": spec.description,
         "python": spec.stack.python,
         "features": [feature_context(f) for f in spec.features],
+        # The slices in the order ruff's isort wants their imports (th2 before th10).
+        "import_order": isort_modules(f.name for f in spec.features),
     }

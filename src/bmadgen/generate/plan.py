@@ -6,10 +6,12 @@ the manifest) and what is on disk (`current`). Nothing is written here.
 
 from __future__ import annotations
 
-import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from bmadgen import pathguard
+from bmadgen.errors import InvalidInput
 from bmadgen.generate.merge import has_conflict_markers, merge3
 from bmadgen.generate.models import FileAction
 
@@ -22,12 +24,23 @@ class PlannedFile:
     content: str | None  # what to write (create/update/merged/conflict), else None
 
 
-def read_current(project: Path, relpath: str) -> str | None:
-    path = project / relpath
+def read_current(project: Path, relpath: str, what: str = "the file plan") -> str | None:
+    """The file's text on disk (None when there is none). A path that leads out of the
+    project is refused (InvalidInput naming `what`), never read; so is anything that is not a
+    regular file (a folder, a FIFO that would block, a device)."""
+    path = pathguard.inside(project, relpath, what)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError as exc:
+        raise InvalidInput(f"cannot use {relpath}: a folder on its way is a file") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput(f"cannot use {relpath}: it is not a regular file")
     try:
         return path.read_bytes().decode("utf-8", errors="surrogateescape")
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {relpath}: {exc.strerror or exc}") from exc
 
 
 def plan_file(path: str, owner: str, new: str | None, base: str | None, current: str | None) -> PlannedFile:
@@ -55,26 +68,6 @@ def unresolved_conflicts(project: Path, paths: list[str]) -> list[str]:
 
 
 def unsafe_paths(project: Path, relpaths: list[str]) -> list[str]:
-    """Problems with paths that would make a write land outside the project (symlinks, ..)."""
-    root = project.resolve()
-    problems = []
-    seen: set[str] = set()
-    for relpath in relpaths:
-        parts = Path(relpath).parts
-        if Path(relpath).is_absolute() or ".." in parts:
-            problems.append(f"{relpath}: path leaves the project")
-            continue
-        for depth in range(1, len(parts) + 1):
-            prefix = os.path.join(*parts[:depth])
-            if prefix in seen:
-                continue
-            seen.add(prefix)
-            candidate = project / prefix
-            if candidate.is_symlink():
-                target = candidate.resolve()
-                if target != root and root not in target.parents:
-                    problems.append(f"{prefix}: is a symlink pointing outside the project ({target})")
-                else:
-                    problems.append(f"{prefix}: is a symlink; bmadgen does not write through links")
-                break
-    return problems
+    """Problems with paths that would make a write land outside the project (.., absolute) or
+    go through a symlink (bmadgen never writes through links, even ones that stay inside)."""
+    return pathguard.problems(project, relpaths, links=False)

@@ -8,6 +8,9 @@ are laid out here the way ruff would lay them out.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
+from functools import cmp_to_key
+from typing import Any
 
 LINE_LENGTH = 100
 
@@ -82,12 +85,77 @@ def import_from(module: str, names: list[str]) -> str:
     return f"from {module} import (\n{body})"
 
 
-def isort_names(names: set[str] | list[str]) -> list[str]:
-    """The order ruff's isort gives the names of one import: CONSTANTS, Classes, functions."""
+def _digit(text: str, index: int) -> int | None:
+    return ord(text[index]) - 48 if index < len(text) and "0" <= text[index] <= "9" else None
 
-    def key(name: str) -> tuple[int, str]:
-        if name.isupper() and len(name) > 1:
-            return 0, name
-        return (1 if name[:1].isupper() else 2), name
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
+
+
+def _digit_runs(left: str, i: int, right: str, j: int, first: int) -> tuple[int, int, int]:
+    """Compare the digit runs starting at left[i] and right[j], whose first digits compare as
+    `first`: left-aligned when one starts with 0 (015 < 12), else as numbers (15 < 123).
+    Returns the verdict and the positions after the runs."""
+    aligned_left = left[i] == "0" or right[j] == "0"
+    if aligned_left and first:
+        return first, i, j
+    while True:
+        i, j = i + 1, j + 1
+        ld, rd = _digit(left, i), _digit(right, j)
+        if ld is None or rd is None:
+            if ld is not None or rd is not None:
+                return (1 if ld is not None else -1), i, j
+            return first, i, j
+        if not first:
+            first = _sign(ld - rd)
+            if aligned_left and first:
+                return first, i, j
+
+
+def natural_compare(left: str, right: str) -> int:
+    """-1, 0 or 1: the natural order ruff's isort sorts names in (the `natord` crate, after
+    Martin Pool's strnatcmp): runs of digits compare as numbers (th2 < th10), a run with a
+    leading zero compares digit by digit from the left (f01 < f1), whitespace is skipped."""
+    i = j = 0
+    while True:
+        while i < len(left) and left[i].isspace():
+            i += 1
+        while j < len(right) and right[j].isspace():
+            j += 1
+        if i >= len(left) or j >= len(right):
+            return (i < len(left)) - (j < len(right))
+        ld, rd = _digit(left, i), _digit(right, j)
+        if ld is not None and rd is not None:
+            verdict, i, j = _digit_runs(left, i, right, j, _sign(ld - rd))
+            if verdict:
+                return verdict
+            continue
+        if left[i] != right[j]:
+            return -1 if left[i] < right[j] else 1
+        i, j = i + 1, j + 1
+
+
+_natural = cmp_to_key(natural_compare)
+
+
+def _name_key(name: str) -> tuple[Any, Any]:
+    """Case-insensitive natural order, then case-sensitive natural order (ruff's default)."""
+    return _natural(name.lower()), _natural(name)
+
+
+def isort_modules(names: Iterable[str]) -> list[str]:
+    """Module names in the order ruff's isort gives their imports (a.th2 before a.th10)."""
+    return sorted(set(names), key=_name_key)
+
+
+def isort_names(names: Iterable[str]) -> list[str]:
+    """The order ruff's isort gives the names of one import: CONSTANTS, Classes, functions,
+    each in `isort_modules` order."""
+
+    def key(name: str) -> tuple[int, Any]:
+        if len(name) > 1 and name.isupper():
+            return 0, _name_key(name)
+        return (1 if name[:1].isupper() else 2), _name_key(name)
 
     return sorted(set(names), key=key)

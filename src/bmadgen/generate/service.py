@@ -9,14 +9,15 @@ then it raises `Conflict` naming the files, whose markers show both sides).
 from __future__ import annotations
 
 import difflib
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bmadgen import appspec
+from bmadgen import appspec, pathguard
 from bmadgen.appspec import AppSpec
-from bmadgen.errors import Conflict, InvalidInput, NotFound
+from bmadgen.errors import Conflict, EnvironmentUnavailable, InvalidInput, NotFound
 from bmadgen.generate import context, manifest, plan, writer
 from bmadgen.generate.models import (
     WRITING_ACTIONS,
@@ -34,11 +35,33 @@ SKELETON = ""
 class _Rendered:
     stack: str
     files: dict[str, dict[str, str]]  # owner -> path -> content
-    slice_roots: dict[str, str]
+    slice_root: str  # the stack's folder of a slice, "{name}" standing for its name
 
 
 def _load_spec(project: Path) -> AppSpec:
-    return appspec.load(project / appspec.SPEC_FILENAME)
+    return appspec.load(pathguard.inside(project, appspec.SPEC_FILENAME, "the project folder"))
+
+
+def _slice_root(project: Path, slice_root: str, name: str) -> str:
+    """The slice's folder, refused when the stack's layout puts it outside the project."""
+    root = slice_root.format(name=name)
+    pathguard.inside(project, root, "the stack's slice_root (stack.yaml)")
+    return root
+
+
+def _base(project: Path, owner: str, rendered: _Rendered) -> dict[str, str]:
+    """The pristine files of `owner`; a slice's manifest may only name files of its folder."""
+    base = manifest.load_owner(project, owner) or {}
+    if owner != SKELETON:
+        root = _slice_root(project, rendered.slice_root, owner) + "/"
+        strays = sorted(path for path in base if not path.startswith(root))
+        if strays:
+            raise InvalidInput(
+                f"refusing a path from {manifest.manifest_path(owner)}",
+                details=[f"{path!r} is not in the slice folder {root}" for path in strays[:5]],
+                hint="restore the file from git (git checkout -- FILE)",
+            )
+    return base
 
 
 def _render(spec: AppSpec, owners: list[str], templates_root: Path | None) -> _Rendered:
@@ -63,12 +86,11 @@ def _render(spec: AppSpec, owners: list[str], templates_root: Path | None) -> _R
             f"cannot generate: {len(problems)} problem{'s' * (len(problems) != 1)}",
             details=problems,
         )
-    roots = {f: stack.slice_root.format(name=f) for f in features}
-    return _Rendered(stack.name, files, roots)
+    return _Rendered(stack.name, files, stack.slice_root)
 
 
 def _slice_folder_files(project: Path, root: str) -> list[str]:
-    folder = project / root
+    folder = pathguard.inside(project, root, "the stack's slice_root (stack.yaml)")
     if not folder.is_dir() or folder.is_symlink():
         return []
     return sorted(
@@ -91,32 +113,39 @@ def _run(
 ) -> GenerationResult:
     """Plan every file of `owners` (rendered) and `removed` (no longer generated), then apply."""
     extra_writes = extra_writes or {}
+    force_delete = force_delete or {}
+    everyone = sorted(set(owners) | set(removed))
+    bases = {owner: _base(project, owner, rendered) for owner in everyone}
+    news = {owner: rendered.files.get(owner, {}) if owner in owners else {} for owner in everyone}
+    new_manifests: dict[str, str | None] = {
+        manifest.manifest_path(owner): manifest.dump(rendered.stack, news[owner])
+        if owner in owners else None
+        for owner in everyone
+    }
+    # Every path this run may read or touch is checked before any of them is read.
+    touched = sorted({path for owner in everyone for path in (*bases[owner], *news[owner])}
+                     | {path for paths in force_delete.values() for path in paths}
+                     | set(extra_writes) | set(new_manifests))
+    problems = plan.unsafe_paths(project, touched)
+    if problems:
+        raise InvalidInput("cannot write the project", details=problems)
     planned: list[plan.PlannedFile] = []
-    new_manifests: dict[str, str | None] = {}
-    for owner in sorted(set(owners) | set(removed)):
-        base = manifest.load_owner(project, owner) or {}
-        new = rendered.files.get(owner, {}) if owner in owners else {}
+    for owner in everyone:
+        base, new = bases[owner], news[owner]
         for path in sorted(set(base) | set(new)):
             planned.append(
                 plan.plan_file(
                     path, owner, new.get(path), base.get(path), plan.read_current(project, path)
                 )
             )
-        new_manifests[manifest.manifest_path(owner)] = (
-            manifest.dump(rendered.stack, new) if owner in owners else None
-        )
     deletes = [p.path for p in planned if p.action == "delete"]
-    for owner, paths in (force_delete or {}).items():
+    for owner, paths in force_delete.items():
         for path in paths:
             if path not in deletes:
                 deletes.append(path)
                 planned = [p for p in planned if p.path != path]
                 planned.append(plan.PlannedFile(path, owner, "delete", None))
 
-    touched = [p.path for p in planned] + list(extra_writes) + list(new_manifests)
-    problems = plan.unsafe_paths(project, touched)
-    if problems:
-        raise InvalidInput("cannot write the project", details=problems)
     merging = [p.path for p in planned if p.action in ("merged", "conflict", "kept")]
     leftovers = plan.unresolved_conflicts(project, merging)
     if leftovers:
@@ -183,16 +212,18 @@ def _summary(result: GenerationResult) -> str:
 @contextmanager
 def _session(project_dir: Path, dry_run: bool) -> Iterator[Path]:
     """The project folder, locked against a concurrent generation and with any interrupted run
-    rolled forward first (a dry run only reads, so it takes neither step)."""
+    rolled forward first (a dry run only reads, so it takes neither step).
+
+    Nothing is created here: the lock is taken on the folder itself and the git repository is
+    made by the run's commit, so a command refused for any reason leaves no trace."""
     project = Path(project_dir)
     if not project.is_dir():
         raise NotFound(f"no project folder at {project}")
     if dry_run:
         yield project
         return
-    from bmadgen import vcs
-
-    vcs.open_repo(project, create=True)
+    if shutil.which("git") is None:
+        raise EnvironmentUnavailable("git is not available", hint="install git")
     with writer.locked(project):
         writer.recover(project)
         yield project

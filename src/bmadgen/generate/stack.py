@@ -9,14 +9,13 @@ stack is collected before anything is reported.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.generate import pyfmt
-from bmadgen.generate.context import md_line
+from bmadgen.generate.context import md_line, toml_str, yaml_str
 from bmadgen.resources import templates_root
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -121,7 +120,8 @@ def _environment(stack: Stack):
     )
     env.filters.update(
         py_str=pyfmt.py_str,
-        toml_str=lambda text: json.dumps(text, ensure_ascii=False),
+        toml_str=toml_str,
+        yaml_str=yaml_str,
         md_line=md_line,
     )
     env.globals.update(fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign, import_from=pyfmt.import_from)

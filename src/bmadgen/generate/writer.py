@@ -13,6 +13,11 @@ after it, the journal says what is left to do and `recover()` (run first by ever
 command) rolls the run forward. Each file is replaced by one rename, so no file is ever half
 written. `_after_file_op` is a test seam called after every staged or renamed file (tests
 replace it to interrupt a run at every point).
+
+The journal is read back from the project, so it is data, never trusted: before anything is
+replayed every path in it passes the path guard (inside the project, no link on the way, the
+staging folder inside `.bmadgen/tmp/`, nothing in `.git/`, nothing git would read as a
+pattern). A journal that fails is refused whole and nothing is touched.
 """
 
 from __future__ import annotations
@@ -20,19 +25,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
-from bmadgen import vcs
-from bmadgen.errors import Conflict
+from bmadgen import pathguard, vcs
+from bmadgen.errors import Conflict, InvalidInput
 
 STATE_DIR = ".bmadgen"
 STAGING_DIR = f"{STATE_DIR}/tmp"
 JOURNAL = f"{STATE_DIR}/generation-journal.json"
-LOCK = f"{STATE_DIR}/generation.lock"
+MAX_JOURNAL_BYTES = 16 * 1024 * 1024  # paths only, never contents: 100 000 files fit
+MAX_MESSAGE_LENGTH = 10_000
+# Characters git reads as a pattern in a pathspec (a leading ':' is "magic", e.g. ':/' = all).
+_PATHSPEC_PATTERN = frozenset("*?[")
+_SHOWN_PROBLEMS = 5
 
 
 def _after_file_op(count: int) -> None:
@@ -45,12 +56,21 @@ def _after_file_op(count: int) -> None:
 
 
 def _write(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Create `path` (it must not exist; a link is never followed) with the mode the umask
+    gives a new file, as any editor would: the rename keeps it for the file a person sees."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o666)
+    with open(fd, "wb") as handle:
         handle.write(data)
         if durable:
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _state_path(project: Path, relpath: str) -> Path:
+    """A path of bmadgen's own state, refused when a link leads it anywhere (even inside)."""
+    return pathguard.inside(project, relpath, f"the project's {STATE_DIR} folder", links=False)
 
 
 @dataclass
@@ -65,22 +85,26 @@ class Transaction:
     def apply(self) -> str | None:
         """Stage, journal, apply; returns the new commit's sha (None if no commit)."""
         run_id = uuid.uuid4().hex[:12]
-        staging = self.project / STAGING_DIR / run_id
-        moves = []
-        for index, (relpath, content) in enumerate(sorted(self.writes.items())):
-            staged = staging / str(index)
-            _write(staged, content.encode("utf-8", errors="surrogateescape"))
-            moves.append([staged.relative_to(self.project).as_posix(), relpath])
-            _after_file_op(len(moves))
+        staging_rel = f"{STAGING_DIR}/{run_id}"
+        moves = [[f"{staging_rel}/{index}", relpath]
+                 for index, relpath in enumerate(sorted(self.writes))]
         journal = {
             "message": self.message,
             "commit": self.commit,
             "moves": moves,
             "deletes": sorted(self.deletes),
             "also_commit": sorted(self.also_commit),
-            "staging": staging.relative_to(self.project).as_posix(),
+            "staging": staging_rel,
         }
-        journal_path = self.project / JOURNAL
+        # The same check recovery makes: a run never writes a journal it would refuse.
+        problems = journal_problems(self.project, journal)
+        if problems:
+            raise _refusal(problems, "this run")
+        journal_path = _state_path(self.project, JOURNAL)
+        for count, (staged, relpath) in enumerate(moves, start=1):
+            content = self.writes[relpath]
+            _write(self.project / staged, content.encode("utf-8", errors="surrogateescape"))
+            _after_file_op(count)
         pending = journal_path.with_name(journal_path.name + f".{run_id}")
         _write(pending, json.dumps(journal, indent=1).encode(), durable=True)
         os.replace(pending, journal_path)  # the commit point
@@ -94,8 +118,9 @@ def _prune_empty_parents(project: Path, relpath: str) -> None:
         parent = parent.parent
 
 
-def _roll_forward(project: Path, journal: dict, done: int | None = None) -> str | None:
-    """Apply a journal. `done`: file operations this run did before (None when recovering)."""
+def _roll_forward(project: Path, journal: dict[str, Any], done: int | None = None) -> str | None:
+    """Apply a journal that passed `journal_problems`. `done`: file operations this run did
+    before (None when recovering)."""
     for staged, target in journal["moves"]:
         source = project / staged
         if source.exists():
@@ -111,6 +136,8 @@ def _roll_forward(project: Path, journal: dict, done: int | None = None) -> str 
             path.unlink()
         _prune_empty_parents(project, relpath)
     shutil.rmtree(project / journal["staging"], ignore_errors=True)
+    with suppress(OSError):  # the staging root too, unless another run's folder is in it
+        (project / STAGING_DIR).rmdir()
     sha = None
     if journal["commit"]:
         paths = sorted({target for _, target in journal["moves"]} | set(journal["deletes"])
@@ -120,46 +147,135 @@ def _roll_forward(project: Path, journal: dict, done: int | None = None) -> str 
     return sha
 
 
+def _path_problem(project: Path, relpath: object, *, git: bool = True) -> str | None:
+    """The guard's verdict on one path of a journal, plus what a journal may never name."""
+    found = pathguard.problem(project, relpath, links=False)
+    if found is not None:
+        return found
+    assert isinstance(relpath, str)
+    parts = PurePosixPath(relpath).parts
+    if parts[0] == ".git":
+        return f"{relpath!r} is inside .git"
+    if git and (relpath.startswith(":") or _PATHSPEC_PATTERN & set(relpath)):
+        return f"{relpath!r} holds a character git reads as a pattern (: * ? [)"
+    return None
+
+
+def _string_list(journal: dict[str, Any], key: str, problems: list[str]) -> list[Any]:
+    value = journal.get(key, [])
+    if not isinstance(value, list):
+        problems.append(f"{key}: a {type(value).__name__}, not a list")
+        return []
+    return value
+
+
+def journal_problems(project: Path, journal: object) -> list[str]:
+    """Why `journal` may not be replayed in `project`: every problem, none when it is sound."""
+    if not isinstance(journal, dict):
+        return [f"a {type(journal).__name__}, not a JSON object"]
+    problems: list[str] = []
+    unknown = sorted(set(journal) - {"message", "commit", "moves", "deletes", "also_commit",
+                                     "staging"})
+    if unknown:
+        problems.append(f"unknown keys {unknown}")
+    message = journal.get("message")
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE_LENGTH or "\x00" in message:
+        problems.append("message: not a commit message")
+    if not isinstance(journal.get("commit"), bool):
+        problems.append("commit: not true or false")
+    staging = journal.get("staging")
+    staging_problem = _path_problem(project, staging, git=False)
+    if staging_problem is None and PurePosixPath(str(staging)).parent != PurePosixPath(STAGING_DIR):
+        staging_problem = f"staging {staging!r} is not a folder in {STAGING_DIR}/"
+    if staging_problem is not None:
+        problems.append(staging_problem)
+    for move in _string_list(journal, "moves", problems):
+        if not (isinstance(move, list) and len(move) == 2):
+            problems.append(f"moves: {move!r} is not a [staged, target] pair")
+            continue
+        source, target = move
+        found = _path_problem(project, source, git=False) or _path_problem(project, target)
+        if found is None and PurePosixPath(source).parent != PurePosixPath(str(staging)):
+            found = f"{source!r} is not in the staging folder {staging!r}"
+        if found is not None:
+            problems.append(found)
+    for key in ("deletes", "also_commit"):
+        for relpath in _string_list(journal, key, problems):
+            found = _path_problem(project, relpath)
+            if found is not None:
+                problems.append(found)
+    return list(dict.fromkeys(problems))
+
+
+def _refusal(problems: list[str], source: str) -> InvalidInput:
+    shown = problems[:_SHOWN_PROBLEMS]
+    if len(problems) > len(shown):
+        shown.append(f"and {len(problems) - len(shown)} more")
+    return InvalidInput(
+        f"refusing {JOURNAL} ({source}): it is not a journal bmadgen would write; nothing was "
+        "done",
+        details=shown,
+        hint=f"read {JOURNAL}; if no bmadgen generation was interrupted here, delete it and run "
+        "again",
+    )
+
+
+def _read_journal(project: Path) -> dict[str, Any] | None:
+    """The interrupted run's journal, checked whole; None when there is none."""
+    path = _state_path(project, JOURNAL)
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    source = "left by an interrupted run"
+    if not stat.S_ISREG(info.st_mode):
+        raise _refusal(["not a regular file"], source)
+    if info.st_size > MAX_JOURNAL_BYTES:
+        raise _refusal([f"{info.st_size} bytes (the limit is {MAX_JOURNAL_BYTES})"], source)
+    try:
+        journal = json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise _refusal([f"not JSON: {exc}"], source) from exc
+    problems = journal_problems(project, journal)
+    if problems or not isinstance(journal, dict):
+        raise _refusal(problems, source)
+    return journal
+
+
 def recover(project: Path) -> bool:
     """Finish a run that was interrupted after its commit point; drop unjournaled staging.
 
-    Returns True when a run was rolled forward.
+    Returns True when a run was rolled forward. A journal that fails the checks raises
+    InvalidInput and nothing is touched.
     """
-    journal_path = project / JOURNAL
-    rolled = False
-    if journal_path.is_file():
-        try:
-            journal = json.loads(journal_path.read_text(encoding="utf-8"))
-        except ValueError:
-            journal = None
-        if journal is not None:
-            _roll_forward(project, journal)
-            rolled = True
-        else:  # a torn journal cannot happen (it is renamed into place), but never loop on one
-            journal_path.unlink()
-    staging = project / STAGING_DIR
+    state = _state_path(project, STATE_DIR)
+    staging = _state_path(project, STAGING_DIR)
+    journal = _read_journal(project)
+    if journal is not None:
+        _roll_forward(project, journal)
     if staging.is_dir():
         shutil.rmtree(staging, ignore_errors=True)
-    for leftover in (project / STATE_DIR).glob("generation-journal.json.*"):
-        leftover.unlink(missing_ok=True)
-    return rolled
+    if state.is_dir():
+        for leftover in state.glob("generation-journal.json.*"):
+            leftover.unlink(missing_ok=True)
+    return journal is not None
 
 
 @contextmanager
 def locked(project: Path) -> Iterator[None]:
-    """Hold the project's generation lock: two runs at once would interleave their renames."""
+    """Hold the project's generation lock: two runs at once would interleave their renames.
+
+    The lock is taken on the project folder itself, so taking it creates no file (a refused
+    run leaves the folder exactly as it was)."""
     try:
         import fcntl
     except ImportError:  # no advisory locks on this platform: run unlocked
         yield
         return
-    # Inside .git when it is a folder, so a refused run leaves the work tree untouched.
-    git_dir = project / ".git"
-    path = git_dir / "bmadgen-generation.lock" if git_dir.is_dir() else project / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
+    fd = os.open(project, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise Conflict(
                 "another bmadgen command is generating this project",
@@ -168,4 +284,6 @@ def locked(project: Path) -> Iterator[None]:
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
