@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 UMASK = 0o027  # not the usual 022, so a mode written out as 0644 would show too
@@ -38,11 +36,6 @@ def _files(folder: Path, *tops: str) -> list[str]:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fsutil.write_text_atomic keeps mkstemp's 0600 (not generation's code; fixed at "
-    "merge with E's writer: then remove this marker)",
-)
 def test_new_until_architecture_writes_files_with_the_umask_mode(tmp_path: Path) -> None:
     folder = tmp_path / "shop"
     proc = _bmadgen("new", "shop", "--type", "ecommerce", "--answers",
