@@ -138,3 +138,32 @@ def test_two_gate_runs_at_once_do_not_collide(docker_client, project, vsa_app: P
     assert len({r.run_id for r in reports}) == 2
     assert all(r.passed and [x.status for x in r.results] == ["passed", "passed"]
                for r in reports)
+
+
+SLOW_BUT_CORRECT = '''"""Slow but correct, and cheap: sleeping costs no CPU.
+
+75 s in the tests gate. mutmut's stats run (MUTANT_UNDER_TEST=stats) runs every test once; there
+this one sleeps long enough that the whole mutation gate takes about 200 s. It calls no mutated
+code, so no mutant runs it.
+"""
+
+import os
+import time
+
+
+def test_slow_but_correct() -> None:
+    time.sleep(170 if os.environ.get("MUTANT_UNDER_TEST") == "stats" else 75)
+'''
+
+
+@pytest.mark.slow
+def test_slow_gates_run_to_the_tiers_timeout_not_the_clients(docker_client, store, project,
+                                                              vsa_app: Path) -> None:
+    """A 75 s test and a ~200 s mutation run pass: the tier's timeout (600 s on the free tier)
+    applies, not the docker client's 60 s socket timeout."""
+    (vsa_app / "app/features/products/tests/test_slow.py").write_text(SLOW_BUT_CORRECT)
+    report = run_gates(store, project, vsa_app, gates=["tests", "mutation"], slices=["products"],
+                       sandbox="docker")
+    tests, mutation = report.results
+    assert (tests.status, tests.detail) == ("passed", "") and tests.duration_s >= 75
+    assert (mutation.status, mutation.detail) == ("passed", "") and mutation.duration_s >= 170

@@ -206,3 +206,21 @@ def test_stopped_engine_is_a_clear_error(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     with pytest.raises(EnvironmentUnavailable, match="no Docker engine answers at unix://"):
         engine.connect()
+
+
+def test_a_silent_exec_outlasts_the_clients_socket_timeout(small_app: Path) -> None:
+    """The tier's timeout decides, not the docker client's socket timeout (60 s by default;
+    2 s here): a command that prints nothing for longer than it still runs to the end."""
+    import docker
+
+    short = docker.from_env(timeout=2)
+    box = DockerSandbox(small_app, project=f"t-{uuid.uuid4().hex[:6]}", tier=TEST_TIER,
+                        client=short)
+    try:
+        result = box.exec("sleep 5; echo done", timeout_s=30)
+        assert (result.outcome, result.exit_code, result.stdout.strip()) == ("ok", 0, "done"), (
+            result.detail or result.stderr)
+        assert result.duration_s >= 5
+    finally:
+        box.close()
+

@@ -7,6 +7,9 @@ removed.
 
 Docker's exec has no timeout, so each command runs under `timeout -k` inside and a watchdog
 outside kills the whole container if the exec still has not returned after the grace period.
+The tier's timeout is the one that applies: an exec's stream is read with no socket timeout of
+the client's (a slow, silent gate such as mutmut writes nothing for minutes), bounded only by
+the watchdog and, should the engine itself stop answering, a last-resort read deadline beyond it.
 The app goes in, and reports come out, as tar streams through exec (put/get_archive cannot see
 a tmpfs mount), and whatever comes out is extracted by `safetar`, which trusts nothing.
 """
@@ -40,6 +43,7 @@ from bmadgen.sandbox.tiers import Tier
 SANDBOX_USER = "10001:10001"
 KILL_GRACE_S = 2  # SIGTERM first, SIGKILL this long after (timeout -k)
 WATCHDOG_SLACK_S = 5  # beyond timeout + grace, the exec is stuck: kill the container
+STREAM_SLACK_S = 60  # beyond the watchdog, the engine itself stopped answering: stop reading
 MAX_OUTPUT = 2_000_000  # characters of stdout/stderr kept per exec
 EXEC_ENV = {
     "HOME": HOME_DIR,
@@ -252,18 +256,24 @@ class DockerSandbox(Sandbox):
     # ------------------------------------------------------------------ exec
 
     def _raw_exec(
-        self, cmd: list[str], *, stdin: bytes | None = None, workdir: str = "/scratch"
+        self, cmd: list[str], *, stdin: bytes | None = None, workdir: str = "/scratch",
+        read_timeout_s: float | None = None,
     ) -> tuple[int | None, bytes, str]:
-        """Run `cmd` to completion (no timeout): exit code, raw stdout, stderr text."""
+        """Run `cmd` to completion: exit code, raw stdout, stderr text.
+
+        The stream is read for as long as the command runs, up to `read_timeout_s` of silence
+        (default: the tier's gate timeout), never the client's own socket timeout.
+        """
         exec_id = self.api.exec_create(
             self.container_id, cmd, stdin=stdin is not None, user=SANDBOX_USER,
             workdir=workdir, environment=EXEC_ENV,
         )["Id"]
-        out, err = self._stream(exec_id, stdin)
+        out, err = self._stream(exec_id, stdin, read_timeout_s or self.tier.gate_timeout_s)
         code = self.api.exec_inspect(exec_id).get("ExitCode")
         return code, out, err.decode("utf-8", "replace")
 
-    def _stream(self, exec_id: str, data: bytes | None) -> tuple[bytes, bytes]:
+    def _stream(self, exec_id: str, data: bytes | None,
+                read_timeout_s: float) -> tuple[bytes, bytes]:
         """Feed stdin (if any) and collect stdout/stderr frames.
 
         The SDK's own demuxing concatenates bytes frame by frame, which is quadratic: copying
@@ -271,6 +281,9 @@ class DockerSandbox(Sandbox):
         """
         sock = self.api.exec_start(exec_id, socket=True)
         raw = getattr(sock, "_sock", sock)
+        settimeout = getattr(raw, "settimeout", None)
+        if settimeout is not None:  # the client's timeout (60 s) must not end a slow gate
+            settimeout(read_timeout_s)
         try:
             if data is not None:
                 raw.sendall(data)
@@ -318,8 +331,10 @@ class DockerSandbox(Sandbox):
             watchdog.daemon = True
             started = time.monotonic()
             watchdog.start()
+            deadline = timeout_s + KILL_GRACE_S + WATCHDOG_SLACK_S + STREAM_SLACK_S
             try:
-                code, out, err = self._raw_exec(wrapped, workdir=workdir)
+                code, out, err = self._raw_exec(wrapped, workdir=workdir,
+                                                read_timeout_s=deadline)
             except Exception as exc:  # noqa: BLE001 - the engine dropped the exec stream
                 code, out, err = None, b"", f"the sandbox exec failed: {exc}"
             finally:

@@ -2,6 +2,9 @@
 
 bmadgen never pulls an image implicitly: a missing gate image is an error that says how to build
 it. `docker` is imported only when a client is actually made (it is slow to import).
+
+The client's timeout bounds each API request; it never bounds a running exec (the sandbox reads
+an exec's stream for as long as the tier's timeout allows).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 from bmadgen.errors import EnvironmentUnavailable
 
 DEFAULT_IMAGE = "bmadgen/gates:latest"
+API_TIMEOUT_S = 60  # one API request (exec streams set their own read deadline)
 
 
 def image_name() -> str:
@@ -28,7 +32,7 @@ def connect() -> Any:
 
     host = get_settings().docker_host
     try:
-        client = docker.from_env(timeout=60, use_ssh_client=host.startswith("ssh://"))
+        client = docker.from_env(timeout=API_TIMEOUT_S, use_ssh_client=host.startswith("ssh://"))
         client.ping()
     except (DockerException, OSError) as exc:
         where = host or "the default socket"
