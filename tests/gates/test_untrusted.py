@@ -8,7 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bmadgen.gates.service import run_gates
+
+BACKENDS = ["local", pytest.param("docker", marks=pytest.mark.docker)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "docker":
+        request.getfixturevalue("docker_client")  # skip locally, fail in CI, without an engine
+    return request.param
+
+
+def by_label(report) -> dict:
+    return {r.label: r for r in report.results}
+
 
 LYING_TEST = '''
 import os
@@ -42,3 +58,44 @@ def test_a_test_that_writes_its_own_reports_and_exits_cannot_pass(store, project
     assert tests.status == "error", (tests.status, tests.score, tests.detail)
     assert "without its closing summary" in tests.detail
     assert {v.slice: v.verdict for v in report.verdicts} == {"orders": "FAIL"}
+
+
+DAEMON_TEST = '''
+import os
+import time
+
+
+def test_starts_a_process_that_outlives_the_gate() -> None:
+    """Double fork and a session of its own; then plants a failing test in another slice."""
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            planted = "app/features/products/tests/test_planted.py"
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    with open(planted, "w") as fh:
+                        fh.write("def test_planted() -> None:\\n    assert False\\n")
+                except OSError:
+                    pass
+                time.sleep(0.05)
+        os._exit(0)
+    time.sleep(0.5)  # the planted test is there before this slice's gate ends
+'''
+
+
+def test_a_process_left_by_one_slice_cannot_touch_the_next_gate(backend: str, store, project,
+                                                                vsa_app: Path) -> None:
+    """It is killed after its gate and named there; the other slice runs on the app as it
+    was snapshotted, and what is cached is what the gate read."""
+    (vsa_app / "app/features/orders/tests/test_daemon.py").write_text(DAEMON_TEST)
+    report = run_gates(store, project, vsa_app, gates=["tests"], sandbox=backend)
+    results = by_label(report)
+    orders, products = results["tests[orders]"], results["tests[products]"]
+    assert products.status == "passed", products.findings
+    assert orders.status == "passed"
+    assert "left 1 process(es) running after the gate, killed:" in orders.detail
+    assert "python" in orders.detail or "pytest" in orders.detail
+    again = by_label(run_gates(store, project, vsa_app, gates=["tests"], sandbox=backend))
+    assert again["tests[products]"].cached and again["tests[products]"].status == "passed"
+    assert not (vsa_app / "app/features/products/tests/test_planted.py").exists()

@@ -44,7 +44,9 @@ def test_container_is_hardened(sandbox: DockerSandbox, docker_client) -> None:
     assert host["Memory"] == host["MemorySwap"] == 256 * 1024 * 1024
     assert host["NanoCpus"] == 1_000_000_000
     assert set(host["Tmpfs"]) == {"/scratch", "/tmp"}
-    assert attrs["Config"]["User"] == "10001:10001"
+    # The container's own processes run as nobody; every command as the sandbox user, so that
+    # a sweep of the sandbox user's processes never stops the container.
+    assert attrs["Config"]["User"] == "65534:65534"
     labels = attrs["Config"]["Labels"]
     assert labels["bmadgen.sandbox"] == "1" and labels["bmadgen.owner_pid"] == str(os.getpid())
     who = sandbox.exec("id -u; ls pyproject.toml", timeout_s=10)
