@@ -6,10 +6,13 @@ Each test runs on the local backend (fast) and, where the backends differ, on Do
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from bmadgen.errors import InvalidInput
+from bmadgen.gates import records
 from bmadgen.gates.service import run_gates
 
 BACKENDS = ["local", pytest.param("docker", marks=pytest.mark.docker)]
@@ -99,3 +102,26 @@ def test_a_process_left_by_one_slice_cannot_touch_the_next_gate(backend: str, st
     again = by_label(run_gates(store, project, vsa_app, gates=["tests"], sandbox=backend))
     assert again["tests[products]"].cached and again["tests[products]"].status == "passed"
     assert not (vsa_app / "app/features/products/tests/test_planted.py").exists()
+
+
+def test_a_slice_linked_out_of_the_project_is_refused_never_passed(backend: str, store,
+                                                                   project, vsa_app: Path,
+                                                                   tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    slice_dir = vsa_app / "app/features/orders"
+    shutil.move(slice_dir, outside / "orders")
+    slice_dir.symlink_to(outside / "orders", target_is_directory=True)
+    with pytest.raises(InvalidInput, match="symbolic links") as caught:
+        run_gates(store, project, vsa_app, gates=["format", "security", "secrets"],
+                  sandbox=backend)
+    assert f"app/features/orders -> {outside / 'orders'}" in caught.value.message
+    assert records.list_runs(store, project.id) == [], "nothing ran, nothing was recorded"
+
+
+def test_a_linked_file_is_refused_too(store, project, vsa_app: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere.py"
+    secret.write_text("X = 1\n")
+    (vsa_app / "app/shared/extra.py").symlink_to(secret)
+    with pytest.raises(InvalidInput, match="app/shared/extra.py -> "):
+        run_gates(store, project, vsa_app, gates=["format"], sandbox="local")

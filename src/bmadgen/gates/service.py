@@ -269,7 +269,7 @@ def run_gates(
     specs = select(gates_for(folder), gates)
     all_slices = discover_slices(folder)
     chosen = _choose_slices(all_slices, slices)
-    snapshot = AppSnapshot(folder)  # what every gate reads
+    snapshot = AppSnapshot(folder)  # what every gate reads; refuses symbolic links
     emit = progress or (lambda event: None)
     run_id = uuid.uuid4().hex[:12]
     backend = _choose_backend(sandbox, folder, project, tier_spec, run_id, snapshot)

@@ -169,12 +169,20 @@ class AppSnapshot:
     """The app's files, read once: what a gate run hashes, copies into its sandbox, and puts
     back between gates, so that every gate reads exactly the content its result is keyed by.
 
-    Symbolic links are left out: they could point anywhere on the host.
+    A symbolic link in the app is refused: it would never be copied in (it could point
+    anywhere on the host), so the code behind it would go unexamined while the gates passed.
     """
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        rels, _links = app_files(self.root)
+        rels, links = app_files(self.root)
+        if links:
+            raise InvalidInput(
+                f"{self.root} holds symbolic links, which are never copied into a sandbox, so "
+                f"the gates would not examine what is behind them: {some_of(links)}",
+                hint="replace each link with the file or folder itself (or, in a git "
+                "repository, have .gitignore ignore it)",
+            )
         self.files: list[tuple[str, int, int, bytes]] = []  # (path, mode, mtime, content)
         for rel in rels:
             path = self.root / rel
