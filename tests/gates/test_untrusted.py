@@ -7,6 +7,7 @@ Each test runs on the local backend (fast) and, where the backends differ, on Do
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,24 @@ def test_a_linked_file_is_refused_too(store, project, vsa_app: Path, tmp_path: P
     (vsa_app / "app/shared/extra.py").symlink_to(secret)
     with pytest.raises(InvalidInput, match="app/shared/extra.py -> "):
         run_gates(store, project, vsa_app, gates=["format"], sandbox="local")
+
+
+SECRET = "sk-test-4f9a8b7c6d5e4f3a2b1c0d9e"
+
+
+def test_secrets_are_found_in_the_whole_committed_tree_not_only_app(backend: str, store,
+                                                                    project,
+                                                                    vsa_app: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(vsa_app)], check=True)
+    (vsa_app / ".gitignore").write_text(".env\n__pycache__/\n")
+    (vsa_app / ".env").write_text(f'API_KEY="{SECRET}"\n')  # ignored: never committed
+    (vsa_app / ".bmadgen").mkdir()
+    (vsa_app / ".bmadgen/answers.yaml").write_text(f'api_key: "{SECRET}"\n')
+    (vsa_app / "app/features/products/examples.py").write_text(
+        "from pydantic import Field\n\n"
+        f"EXAMPLE = Field(default=\"\", description='api_key = \"{SECRET}\"')\n")
+    report = run_gates(store, project, vsa_app, gates=["secrets"], sandbox=backend)
+    [secrets] = report.results
+    assert secrets.status == "failed"
+    assert sorted((f.file, f.line) for f in secrets.findings) == [
+        (".bmadgen/answers.yaml", 1), ("app/features/products/examples.py", 3)]

@@ -7,6 +7,8 @@ import errno
 import hashlib
 import io
 import os
+import shutil
+import subprocess
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -21,10 +23,11 @@ APP_DIR = "/scratch/app"
 OUT_DIR = "/scratch/out"
 HOME_DIR = "/scratch/home"
 
-# Never copied into a sandbox: caches, VCS data and bulky folders that no gate reads.
+# Never copied into a sandbox: caches, VCS data and bulky folders that no gate reads (in a git
+# work tree, whatever .gitignore ignores is left out as well).
 COPY_EXCLUDES = frozenset({
     ".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-    "mutants", "node_modules", ".bmadgen", "htmlcov", ".coverage", ".tox", ".nox",
+    "mutants", "node_modules", "htmlcov", ".coverage", ".tox", ".nox",
 })
 MAX_LISTED = 5  # items named in a message; the rest are counted
 
@@ -116,6 +119,24 @@ def _excluded(rel: PurePosixPath) -> bool:
             or name in COPY_EXCLUDES or name.endswith((".pyc", ".pyo")))
 
 
+def _git_listed(root: Path) -> list[str] | None:
+    """What `git add -A` would commit in a work tree rooted at `root` (tracked files, and
+    untracked ones .gitignore does not ignore); None when `root` is not one."""
+    git = shutil.which("git")
+    if git is None or not (root / ".git").exists():
+        return None
+    try:
+        done = subprocess.run(
+            [git, "-C", str(root), "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard"], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return sorted({name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0")
+                   if name})
+
+
 def _walked(root: Path) -> list[str]:
     """Every path under `root` outside the excluded folders (links included, never entered)."""
     found = []
@@ -140,10 +161,12 @@ def app_files(root: Path) -> tuple[list[PurePosixPath], list[str]]:
     """The files of an app that go into a sandbox, relative to `root` in a stable order, and
     the symbolic links among the paths that would (`path -> target`).
 
-    Every file outside the excluded folders. Links are never followed: a link, or a file
-    under a linked folder, is reported instead of copied.
+    In a git work tree these are the files a commit would hold (.gitignore respected, `.git`
+    never); elsewhere every file outside the excluded folders. Links are never followed: a
+    link, or a file under a linked folder, is reported instead of copied.
     """
-    names = _walked(root)
+    listed = _git_listed(root)
+    names = listed if listed is not None else _walked(root)
     files: list[PurePosixPath] = []
     links: dict[str, str] = {}
     for name in names:
