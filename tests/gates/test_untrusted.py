@@ -147,3 +147,35 @@ def test_secrets_are_found_in_the_whole_committed_tree_not_only_app(backend: str
     assert secrets.status == "failed"
     assert sorted((f.file, f.line) for f in secrets.findings) == [
         (".bmadgen/answers.yaml", 1), ("app/features/products/examples.py", 3)]
+
+
+def test_an_optional_gate_whose_tool_is_missing_is_not_run_and_judges_nothing(
+        store, project, vsa_app: Path, monkeypatch, tmp_path: Path) -> None:
+    from bmadgen.gates import stack
+
+    shipped = (stack.stack_dir("fastapi") / "gates.yaml").read_text()
+    (tmp_path / "gates.yaml").write_text(shipped.replace(
+        "command: pip-audit --progress-spinner off --format json .",
+        "command: no-such-audit-tool --format json .").replace("needs_network: true",
+                                                               "needs_network: false"))
+    monkeypatch.setattr(stack, "stack_dir", lambda name: tmp_path)
+    report = run_gates(store, project, vsa_app, gates=["lint", "audit"], sandbox="local")
+    _, audit = report.results
+    assert (audit.status, audit.scope, audit.slice) == ("not_run", "app", None)
+    assert audit.detail.startswith("not run: not installed (") and "no-such-audit-tool" in \
+        audit.detail
+    assert {v.slice: (v.verdict, v.reasons) for v in report.verdicts} == {
+        "orders": ("PASS", []), "products": ("PASS", [])}
+    assert report.passed and f"audit: {audit.detail}" in report.notes
+
+
+def test_an_offline_audit_is_said_once_and_lowers_no_verdict(store, project, vsa_app: Path,
+                                                            monkeypatch) -> None:
+    from bmadgen.gates import service
+
+    monkeypatch.setattr(service._Backend, "online", lambda self: False)
+    report = run_gates(store, project, vsa_app, gates=["lint", "audit"], sandbox="local")
+    [audit] = [r for r in report.results if r.gate == "audit"]
+    assert (audit.status, audit.detail) == ("not_run", "not run: offline (no network)")
+    assert {v.verdict for v in report.verdicts} == {"PASS"}
+    assert report.notes.count("audit: not run: offline (no network)") == 1

@@ -44,6 +44,7 @@ SANDBOX_CHOICES = ("auto", "docker", "local")
 Progress = Callable[[GateEvent], None]
 LOCAL_TOOLS = ("ruff", "mypy", "import-linter", "bandit", "detect-secrets", "pytest",
                "pytest-cov", "coverage", "mutmut", "pip-audit")
+NOT_FOUND_EXIT = 127  # sh: the command is not installed
 
 
 class _Backend:
@@ -190,6 +191,19 @@ def _with(detail: str, note: str) -> str:
     return "; ".join(part for part in (detail, note) if part)
 
 
+def _not_installed(spec: GateSpec, slice_name: str | None, done: ExecResult,
+                   note: str) -> GateResult | None:
+    """The gate's tool is not there (sh's exit 127): not run when the gate is optional."""
+    if done.exit_code != NOT_FOUND_EXIT or "not found" not in done.stderr:
+        return None
+    why = done.stderr.strip().splitlines()[-1][:200]
+    if spec.required:
+        return _result(spec, slice_name, status="error", duration_s=done.duration_s,
+                       detail=_with(f"error: not installed ({why})", note))
+    return _result(spec, slice_name, status="not_run", duration_s=done.duration_s,
+                   detail=_with(f"not run: not installed ({why})", note))
+
+
 def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tier,
              tool_cache: Path | None = None, all_slices: list[str] | None = None) -> GateResult:
     out_dir = f"{OUT_DIR}/{spec.name}-{slice_name or APP_WIDE}"
@@ -208,6 +222,9 @@ def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tie
     if done.outcome != "ok":
         return _result(spec, slice_name, status="error", duration_s=done.duration_s,
                        detail=_with(f"error: {done.outcome}: {done.detail}", note))
+    missing = _not_installed(spec, slice_name, done, note)
+    if missing is not None:
+        return missing
     with tempfile.TemporaryDirectory(prefix="bmadgen-report-") as tmp:
         report = None
         if spec.report:
@@ -320,14 +337,19 @@ def run_gates(
         tier=tier_spec.name, started_at=started, finished_at=finished,
         duration_s=round(finished - started, 3), results=results, verdicts=verdicts,
         passed=all(v.verdict != "FAIL" for v in verdicts),
-        notes=backend.notes + ([f"stopped after {stopped_by} failed (fail fast)"]
-                               if stopped_by else []),
+        notes=backend.notes + _optional_not_run(results)
+        + ([f"stopped after {stopped_by} failed (fail fast)"] if stopped_by else []),
         usage=usage.model_dump() if usage else {},
     )
     records.finish_run(store, report, "passed" if report.passed else "failed")
     if not gates and not slices:  # a full run is the QA verdict of record
         record_verdicts(store, project, report)
     return report
+
+
+def _optional_not_run(results: list[GateResult]) -> list[str]:
+    """Optional gates that could not run judge nothing: said once, not in every verdict."""
+    return [f"{r.label}: {r.detail}" for r in results if r.status == "not_run" and not r.required]
 
 
 def record_verdicts(store: Store, project: Project, report: GateRunReport) -> None:
