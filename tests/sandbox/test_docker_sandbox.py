@@ -199,7 +199,7 @@ def test_two_runs_at_once_do_not_collide(docker_client, small_app: Path) -> None
 
 
 def test_missing_image_is_a_clear_error(docker_client, small_app: Path) -> None:
-    with pytest.raises(EnvironmentUnavailable, match="bmadgen/nope:0 is not on the Docker"):
+    with pytest.raises(EnvironmentUnavailable, match="bmadgen/nope:0 is not built on the Docker"):
         DockerSandbox(small_app, project="x", tier=TEST_TIER, client=docker_client,
                       image="bmadgen/nope:0")
 

@@ -34,7 +34,7 @@ from bmadgen.gates.models import (
 from bmadgen.gates.parsers import MAX_FINDINGS, PARSERS, judge
 from bmadgen.gates.stack import discover_slices, gates_for, select
 from bmadgen.gates.verdicts import apply_waivers, slice_verdicts
-from bmadgen.models import MAX_NOTE, Project
+from bmadgen.models import MAX_NOTE, NextAction, Project
 from bmadgen.sandbox.base import OUT_DIR, AppSnapshot, ExecResult, Sandbox, some_of
 from bmadgen.sandbox.tiers import Tier, get_tier
 from bmadgen.store import Store
@@ -59,6 +59,7 @@ class _Backend:
         self.run_id = run_id
         self.snapshot = snapshot
         self.notes: list[str] = []
+        self.actions: list[NextAction] = []
         self.client = None
         self.sandbox: Sandbox | None = None
         if kind == "docker":
@@ -124,7 +125,11 @@ def _choose_backend(kind: str, project_dir: Path, project: Project, tier: Tier,
         return _Backend("docker", project_dir, project, tier, run_id, snapshot)
     except EnvironmentUnavailable as exc:
         backend = _Backend("local", project_dir, project, tier, run_id, snapshot)
-        backend.notes.insert(0, f"Docker unavailable ({exc.message}): used the local backend")
+        if exc.action is not None and exc.action.kind == "build_gate_image":
+            backend.notes.insert(0, f"{exc.message}: used the local backend; {exc.hint}")
+            backend.actions.append(exc.action)
+        else:
+            backend.notes.insert(0, f"Docker unavailable ({exc.message}): used the local backend")
         return backend
 
 
@@ -290,8 +295,9 @@ def run_gates(
     emit = progress or (lambda event: None)
     run_id = uuid.uuid4().hex[:12]
     backend = _choose_backend(sandbox, folder, project, tier_spec, run_id, snapshot)
-    for note in backend.notes:
-        emit(GateEvent(kind="note", message=note))
+    for index, note in enumerate(backend.notes):
+        emit(GateEvent(kind="note", message=note,
+                       action=backend.actions[0] if index == 0 and backend.actions else None))
     records.close_abandoned_runs(store, project.id)
     records.start_run(store, project.id, run_id, backend.kind, backend.isolated, tier_spec.name)
     started = time.time()
@@ -339,6 +345,7 @@ def run_gates(
         passed=all(v.verdict != "FAIL" for v in verdicts),
         notes=backend.notes + _optional_not_run(results)
         + ([f"stopped after {stopped_by} failed (fail fast)"] if stopped_by else []),
+        actions=backend.actions,
         usage=usage.model_dump() if usage else {},
     )
     records.finish_run(store, report, "passed" if report.passed else "failed")

@@ -20,6 +20,7 @@ from bmadgen.gates.models import (
     SliceVerdict,
     Waiver,
 )
+from bmadgen.models import NextAction
 from bmadgen.services.session import Session
 
 __all__ = ["GateEvent", "GateResult", "GateRunReport", "GateRunSummary", "GateSpec",
@@ -63,6 +64,26 @@ def run(session: Session, *, slices: list[str] | None = None, gates: list[str] |
     if sarif is not None:
         reports.write(sarif, reports.to_sarif(report))
     return report
+
+
+def missing_gate_image(session: Session, sandbox: str | None = None) -> NextAction | None:
+    """The `build_gate_image` action when the gates would run in Docker (sandbox auto or
+    docker) and the engine answers but has no gate image; else None (also with no engine: the
+    run says so itself)."""
+    from bmadgen.errors import EnvironmentUnavailable
+    from bmadgen.sandbox import engine
+
+    if (sandbox or session.settings.sandbox) == "local":
+        return None
+    try:
+        client = engine.connect()
+    except EnvironmentUnavailable:
+        return None
+    try:
+        engine.require_image(client, engine.image_name())
+    except EnvironmentUnavailable as exc:
+        return exc.action
+    return None
 
 
 def report_json(report: GateRunReport) -> str:
