@@ -24,8 +24,8 @@ DIR_OPTION = typer.Option(
 )
 SLICE_OPTION = typer.Option(None, "--slice", help="Only this slice (repeat).")
 GATE_OPTION = typer.Option(None, "--gate", help="Only this gate (repeat).")
-JUNIT_OPTION = typer.Option(None, "--junit", help="Also write a JUnit XML report.")
-SARIF_OPTION = typer.Option(None, "--sarif", help="Also write a SARIF report.")
+JUNIT_OPTION = typer.Option(None, "--junit", help="Also write a JUnit XML report (a file).")
+SARIF_OPTION = typer.Option(None, "--sarif", help="Also write a SARIF report (a file).")
 CACHE_DIR_OPTION = typer.Option(None, "--cache-dir",
                                 help="Where the rootfs and the wheelhouse are kept. Default: "
                                 "the BMADGEN_CACHE setting, else /var/cache/bmadgen.")

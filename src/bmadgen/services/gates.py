@@ -54,15 +54,19 @@ def run(session: Session, *, slices: list[str] | None = None, gates: list[str] |
     from bmadgen.gates.service import run_gates
 
     project = session.project()
+    if junit is not None:  # a report that cannot be written is refused before anything runs
+        reports.check_target(junit, "JUnit report")
+    if sarif is not None:
+        reports.check_target(sarif, "SARIF report")
     report = run_gates(
         session.store, project, session.folder(), slices=slices or None, gates=gates or None,
         sandbox=sandbox or session.settings.sandbox, tier=tier or session.settings.tier,
         use_cache=use_cache, fail_fast=fail_fast, progress=progress,
     )
     if junit is not None:
-        reports.write(junit, reports.to_junit(report))
+        reports.write(junit, reports.to_junit(report), "JUnit report")
     if sarif is not None:
-        reports.write(sarif, reports.to_sarif(report))
+        reports.write(sarif, reports.to_sarif(report), "SARIF report")
     return report
 
 
