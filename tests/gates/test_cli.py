@@ -138,3 +138,14 @@ def test_a_report_path_that_is_a_link_is_replaced_not_followed(cli, project, vsa
     assert code == 0, err
     assert victim.read_text() == "precious\n" and not junit.is_symlink()
 
+
+def test_gate_show_takes_sql_wildcards_literally(cli, project, vsa_app: Path) -> None:
+    code, out, _ = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate",
+                       "lint", "--json")
+    run_id = json.loads(out)["run_id"]
+    for pattern in ("%", "_", "%%", "_" * 12, run_id[:3] + "%"):
+        code, out, err = cli("gate", "show", pattern)
+        assert (code, out) == (4, ""), pattern
+        assert f"no finished gate run {pattern!r}" in err
+    code, out, _ = cli("gate", "show", run_id[:4].upper(), "--json")
+    assert code == 0 and json.loads(out)["run_id"] == run_id
