@@ -179,3 +179,17 @@ def test_an_offline_audit_is_said_once_and_lowers_no_verdict(store, project, vsa
     assert (audit.status, audit.detail) == ("not_run", "not run: offline (no network)")
     assert {v.verdict for v in report.verdicts} == {"PASS"}
     assert report.notes.count("audit: not run: offline (no network)") == 1
+
+
+def test_listing_a_repository_never_runs_a_command_from_its_config(store, project,
+                                                                   vsa_app: Path,
+                                                                   tmp_path: Path) -> None:
+    """git runs core.fsmonitor's command on `ls-files`: a repository someone else made could
+    run anything when its gates are run."""
+    planted = tmp_path / "ran"
+    subprocess.run(["git", "init", "-q", str(vsa_app)], check=True)
+    subprocess.run(["git", "-C", str(vsa_app), "config", "core.fsmonitor",
+                    f"touch {planted}; false"], check=True)
+    report = run_gates(store, project, vsa_app, gates=["format"], sandbox="local")
+    assert report.results[0].status == "passed"
+    assert not planted.exists()

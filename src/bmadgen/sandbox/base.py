@@ -125,10 +125,10 @@ def _git_listed(root: Path) -> list[str] | None:
     git = shutil.which("git")
     if git is None or not (root / ".git").exists():
         return None
-    try:
+    try:  # the repository's own config must not run a command (core.fsmonitor could)
         done = subprocess.run(
-            [git, "-C", str(root), "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard"], capture_output=True, timeout=60, check=False)
+            [git, "-c", "core.fsmonitor=false", "-C", str(root), "ls-files", "-z", "--cached",
+             "--others", "--exclude-standard"], capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
