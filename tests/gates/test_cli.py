@@ -83,3 +83,69 @@ def test_broken_stack_gates_file_is_exit_3(cli, project, vsa_app: Path, monkeypa
     code, _, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local")
     assert code == 3
     assert "is not a valid gates file: gates.0.command: Field required" in err
+
+
+def test_report_to_a_folder_is_exit_3_before_anything_runs(cli, project, vsa_app: Path,
+                                                          tmp_path: Path) -> None:
+    code, out, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate",
+                         "lint", "--junit", str(tmp_path))
+    assert code == 3 and "Traceback" not in err + out
+    assert err.startswith(f"error: the JUnit report {tmp_path} is a folder")
+    assert len(err.strip().splitlines()) == 1
+    code, out, _ = cli("gate", "list", "--json", "-C", str(vsa_app))
+    assert json.loads(out)["runs"] == [], "refused before any gate ran"
+
+
+def test_report_in_an_unwritable_place_is_exit_7_and_nothing_is_half_written(
+        cli, project, vsa_app: Path, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    junit = reports / "junit.xml"
+    code, out, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate",
+                         "lint", "--junit", str(junit), "--sarif", "/proc/x")
+    assert code == 7 and "Traceback" not in err + out
+    assert err.startswith("error: cannot write the SARIF report /proc/x")
+    assert not junit.exists() and list(reports.iterdir()) == []
+
+
+def test_reports_never_follow_a_link_planted_at_a_predictable_name(cli, project, vsa_app: Path,
+                                                                    tmp_path: Path) -> None:
+    tmp_path = tmp_path / "reports"
+    tmp_path.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    junit, sarif = tmp_path / "junit.xml", tmp_path / "gates.sarif"
+    for report in (junit, sarif):
+        (tmp_path / (report.name + ".tmp")).symlink_to(victim)
+    code, _, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate",
+                       "lint", "--junit", str(junit), "--sarif", str(sarif))
+    assert code == 0, err
+    assert victim.read_text() == "precious\n"
+    assert ET.parse(junit).getroot().get("tests") == "1" and not junit.is_symlink()
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "gates.sarif", "gates.sarif.tmp", "junit.xml", "junit.xml.tmp", "victim.txt"]
+
+
+def test_a_report_path_that_is_a_link_is_replaced_not_followed(cli, project, vsa_app: Path,
+                                                              tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    junit = tmp_path / "junit.xml"
+    junit.symlink_to(victim)
+    code, _, err = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate",
+                       "lint", "--junit", str(junit))
+    assert code == 0, err
+    assert victim.read_text() == "precious\n" and not junit.is_symlink()
+
+
+def test_gate_show_takes_sql_wildcards_literally(cli, project, vsa_app: Path) -> None:
+    code, out, _ = cli("gate", "run", "-C", str(vsa_app), "--sandbox", "local", "--gate",
+                       "lint", "--json")
+    run_id = json.loads(out)["run_id"]
+    for pattern in ("%", "_", "%%", "_" * 12, run_id[:3] + "%"):
+        code, out, err = cli("gate", "show", pattern)
+        assert (code, out) == (4, ""), pattern
+        assert f"no finished gate run {pattern!r}" in err
+    code, out, _ = cli("gate", "show", run_id[:4].upper(), "--json")
+    assert code == 0 and json.loads(out)["run_id"] == run_id

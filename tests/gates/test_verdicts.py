@@ -45,10 +45,17 @@ def test_app_finding_in_shared_code_fails_every_slice() -> None:
 
 
 def test_not_run_and_optional_failures_are_concerns_never_passes() -> None:
-    offline = result("audit", "not_run", required=False)
+    skipped = result("mutation", "not_run", slice_="orders")  # needs tests, which failed
     optional = result("style", "failed", required=False)
-    assert verdicts([offline]) == {"orders": "CONCERNS", "products": "CONCERNS"}
+    assert verdicts([skipped]) == {"orders": "CONCERNS", "products": "PASS"}
     assert verdicts([optional])["orders"] == "CONCERNS"
+
+
+def test_an_optional_gate_that_could_not_run_lowers_no_verdict() -> None:
+    """The dependency audit offline (or pip-audit not installed) judged nothing: a clean run
+    reads PASS, and the report says once that the audit did not run."""
+    offline = result("audit", "not_run", required=False)
+    assert verdicts([offline]) == {"orders": "PASS", "products": "PASS"}
 
 
 def test_error_of_a_required_gate_fails() -> None:

@@ -54,3 +54,15 @@ def test_fetch_drops_links_made_by_the_gate(local: LocalSandbox, tmp_path: Path)
 def test_unknown_tier_is_refused() -> None:
     with pytest.raises(InvalidInput, match="unknown sandbox tier 'gold'"):
         get_tier("gold")
+
+
+def test_a_process_holding_the_output_open_is_killed_soon_after_the_command(
+        local: LocalSandbox) -> None:
+    """Like Docker, which ends an exec's stream 2 s after its process: the command is over, so
+    what it left is killed rather than waited for until the timeout."""
+    started = time.monotonic()
+    result = local.exec("setsid sleep 300 & echo done", timeout_s=60)
+    assert result.ok and result.stdout.strip() == "done"
+    assert time.monotonic() - started < 10
+    assert [line.split(": ", 1)[1] for line in local.sweep()] == ["sleep 300"]
+

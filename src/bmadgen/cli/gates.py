@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
-from bmadgen.cli import common
+from bmadgen.cli import common, wording
 from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
 from bmadgen.errors import ExitCode
 
@@ -23,8 +24,8 @@ DIR_OPTION = typer.Option(
 )
 SLICE_OPTION = typer.Option(None, "--slice", help="Only this slice (repeat).")
 GATE_OPTION = typer.Option(None, "--gate", help="Only this gate (repeat).")
-JUNIT_OPTION = typer.Option(None, "--junit", help="Also write a JUnit XML report.")
-SARIF_OPTION = typer.Option(None, "--sarif", help="Also write a SARIF report.")
+JUNIT_OPTION = typer.Option(None, "--junit", help="Also write a JUnit XML report (a file).")
+SARIF_OPTION = typer.Option(None, "--sarif", help="Also write a SARIF report (a file).")
 CACHE_DIR_OPTION = typer.Option(None, "--cache-dir",
                                 help="Where the rootfs and the wheelhouse are kept. Default: "
                                 "the BMADGEN_CACHE setting, else /var/cache/bmadgen.")
@@ -43,6 +44,11 @@ def register(app: typer.Typer) -> None:
 
 def _score(result) -> str:
     return result.score_text
+
+
+def _note(message: str, action=None) -> str:
+    """A note, completed with the command that acts on it."""
+    return f"note: {message}" + (f": {wording.command(action)}" if action is not None else "")
 
 
 def _status_text(result) -> str:
@@ -90,8 +96,8 @@ def _print_report(report, *, plain: bool) -> None:
             reasons = f" - {'; '.join(v.reasons)}" if v.reasons else ""
             out.print(f"[bold]{escape(v.slice)}[/]: [{VERDICT_STYLE[v.verdict]}]{v.verdict}[/]"
                       f"{escape(reasons)}")
-    for note in report.notes:
-        print(f"note: {note}")
+    for index, note in enumerate(report.notes):
+        print(_note(note, report.actions[0] if index == 0 and report.actions else None))
     print("gates passed" if report.passed else "gates FAILED")
 
 
@@ -100,7 +106,7 @@ def gate_progress_printer(plain: bool):
 
     def show(event) -> None:
         if event.kind == "note":
-            out.print(f"note: {event.message}", markup=False)
+            out.print(_note(event.message, event.action), markup=False, soft_wrap=True)
         elif event.kind == "started" and not plain:
             out.print(f"running {event.gate}" + (f" [{event.slice}]" if event.slice else "")
                       + " ...", markup=False)
@@ -112,6 +118,34 @@ def gate_progress_printer(plain: bool):
 
 
 # ---------------------------------------------------------------- gate
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _offer_image_build(session, sandbox: str | None) -> None:
+    """With a person at the terminal and an engine without the gate image: offer to build it
+    now rather than fall back to the local backend (not isolated). Declined or failed: the run
+    goes on and says where it ran."""
+    from bmadgen.errors import BmadgenError
+    from bmadgen.services import gates, sandboxes
+
+    action = gates.missing_gate_image(session, sandbox)
+    if action is None:
+        return
+    err = common.err_console()
+    err.print(f"The Docker engine answers but has no gate image: without it the gates run on "
+              f"the local backend, NOT isolated. ({action.detail})", markup=False,
+              soft_wrap=True)
+    if not typer.confirm("Build the gate image now?", default=True, err=True):
+        return
+    try:
+        info = sandboxes.build_image(session, say=lambda text: err.print(text, markup=False))
+    except BmadgenError as exc:
+        err.print(f"error: {wording.error_line(exc)}", markup=False)
+        return
+    err.print(f"built {info.name} ({info.id}, {info.size_mb:.0f} MB)", markup=False)
 
 
 @gate_app.command("run")
@@ -138,6 +172,8 @@ def gate_run(
 
     as_json = as_json or ci
     with common.session(project, app_dir) as session:
+        if not as_json and _interactive():
+            _offer_image_build(session, sandbox)
         report = gates.run(
             session, slices=slice_, gates=gate, sandbox=sandbox, tier=tier,
             use_cache=not no_cache, fail_fast=fail_fast,

@@ -2,7 +2,9 @@
 
 A gate's hash covers everything its answer depends on: the files it reads (for a slice gate,
 that slice plus everything outside app/features/, i.e. shared code, main, configuration; for an
-app gate, the whole app), the gate's own declaration, and the toolchain that runs it.
+app gate, the whole app), the gate's own declaration, and the toolchain that runs it. The files
+are hashed from the very snapshot that is copied into the sandbox, and the sandbox is put back
+to that snapshot before every gate, so a result is keyed by exactly what its gate read.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 from pathlib import Path, PurePosixPath
 
 from bmadgen.gates.models import GateSpec
-from bmadgen.sandbox.base import iter_app_files
+from bmadgen.sandbox.base import AppSnapshot
 
 FEATURES = ("app", "features")
 
@@ -19,11 +21,11 @@ FEATURES = ("app", "features")
 class FileDigests:
     """The digest of every app file, computed once per run and shared by every gate."""
 
-    def __init__(self, app_dir: Path):
-        self.by_path: dict[PurePosixPath, str] = {}
-        for rel in iter_app_files(app_dir):
-            digest = hashlib.sha256((app_dir / rel).read_bytes()).hexdigest()
-            self.by_path[PurePosixPath(rel.as_posix())] = digest
+    def __init__(self, app: Path | AppSnapshot):
+        snapshot = app if isinstance(app, AppSnapshot) else AppSnapshot(app)
+        self.by_path: dict[PurePosixPath, str] = {
+            PurePosixPath(path): digest for path, digest in snapshot.digests().items()
+        }
 
     def slice_of(self, path: PurePosixPath) -> str | None:
         parts = path.parts

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bmadgen.errors import InvalidInput
+from bmadgen.models import NextAction
 from bmadgen.validation import identifier
 
 GateStatus = Literal["passed", "failed", "error", "not_run"]
@@ -127,6 +128,9 @@ class GateRunReport(BaseModel):
     verdicts: list[SliceVerdict]
     passed: bool
     notes: list[str] = Field(default_factory=list)
+    actions: list[NextAction] = Field(default_factory=list,
+                                      description="what would make the next run better, e.g. "
+                                      "building the gate image")
     usage: dict[str, float | int] = Field(default_factory=dict)
 
 
@@ -138,6 +142,7 @@ class GateEvent(BaseModel):
     slice: str | None = None
     result: GateResult | None = None
     message: str = ""
+    action: NextAction | None = None
 
 
 class GateRunSummary(BaseModel):

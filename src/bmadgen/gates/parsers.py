@@ -150,33 +150,108 @@ def parse_detect_secrets(stdout: str, stderr: str, code: int, report: Path | Non
     return Parsed(found)
 
 
-def parse_pytest_coverage(stdout: str, stderr: str, code: int, report: Path | None) -> Parsed:
-    """Failing tests from junit.xml are findings; the score is the slice's line coverage."""
-    found: list[Finding] = []
-    junit = report / "junit.xml" if report else None
-    if junit and junit.is_file():
+_PYTEST_SUMMARY = re.compile(
+    r"^=*\s*((?:\d+ [a-z]+(?:, )?)+|no tests ran) in [\d.]+s(?: \([\d:]+\))?\s*=*$", re.MULTILINE)
+_COVERAGE_FAIL_UNDER = "FAIL Required test coverage of"
+_COVERAGE_TOTAL = re.compile(r"^TOTAL\s+(\d+)\s+(\d+)(?:\s+(\d+)\s+(\d+))?\s+[\d.]+%$",
+                             re.MULTILINE)
+
+
+def _pytest_counts(stdout: str) -> dict[str, int] | None:
+    """The counts of pytest's own closing summary (`1 failed, 4 passed in 2.1s`), or None when
+    pytest never printed one: it did not get to the end of its session."""
+    found = _PYTEST_SUMMARY.findall(stdout)
+    if not found:
+        return None
+    counts: dict[str, int] = {}
+    for part in found[-1].split(", "):
+        number, _, word = part.partition(" ")
+        if number.isdigit():
+            counts[word.rstrip("s") if word in ("errors", "warnings") else word] = int(number)
+    return counts
+
+
+def _junit_failures(junit: Path) -> list[Finding]:
+    """Each failing or erroring test case of a junit.xml (ValueError: not valid junit XML)."""
+    try:
         root = ET.parse(junit).getroot()
-        for case in root.iter("testcase"):
-            for bad in [*case.findall("failure"), *case.findall("error")]:
-                name = f"{case.get('classname', '')}.{case.get('name', '')}"
-                first = (bad.get("message") or "").splitlines()[:1]
-                found.append(Finding(
-                    file=(case.get("file") or case.get("classname", "").replace(".", "/") + ".py"),
-                    line=int(case.get("line") or 0) or None,
-                    message=f"test {name} failed" + (f": {first[0]}" if first else ""),
-                    rule="test",
-                ))
-    coverage = report / "coverage.json" if report else None
+    except (ET.ParseError, OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"junit.xml is not valid XML ({exc})") from None
+    if root.tag not in ("testsuites", "testsuite"):
+        raise ValueError(f"junit.xml holds <{root.tag}>, not a junit test report")
+    found = []
+    for case in root.iter("testcase"):
+        for bad in [*case.findall("failure"), *case.findall("error")]:
+            name = f"{case.get('classname', '')}.{case.get('name', '')}"
+            first = (bad.get("message") or "").splitlines()[:1]
+            line = case.get("line") or ""
+            found.append(Finding(
+                file=(case.get("file") or case.get("classname", "").replace(".", "/") + ".py"),
+                line=int(line) or None if line.isdigit() else None,
+                message=f"test {name} failed" + (f": {first[0]}" if first else ""),
+                rule="test",
+            ))
+    return found
+
+
+def _coverage_percent(coverage: Path, stdout: str) -> float:
+    """The covered percent from coverage.json, which must agree with the TOTAL line that
+    pytest-cov printed at the end of the session (ValueError when it is unreadable or not)."""
+    try:
+        data = json.loads(coverage.read_text(encoding="utf-8"))
+        totals = data["totals"]
+        percent = float(totals["percent_covered"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"coverage.json is not a coverage report ({exc})") from None
+    printed = _COVERAGE_TOTAL.findall(stdout)
+    if not printed:
+        raise ValueError("pytest-cov printed no coverage TOTAL: coverage.json is not trusted")
+    statements, missing, branches, partial = printed[-1]
+    expected = [("num_statements", statements), ("missing_lines", missing)]
+    if branches:
+        expected += [("num_branches", branches), ("num_partial_branches", partial)]
+    for key, value in expected:
+        if totals.get(key) != int(value):
+            raise ValueError(f"coverage.json says {key} {totals.get(key)}, pytest-cov printed "
+                             f"{value}: the report was not written by this run")
+    return percent
+
+
+def parse_pytest_coverage(stdout: str, stderr: str, code: int, report: Path | None) -> Parsed:
+    """Failing tests from junit.xml are findings; the score is the slice's line coverage.
+
+    The tests run in the process that writes these reports, so the reports are only believed
+    when they agree with what pytest itself printed at the very end of its session: a test that
+    writes its own junit.xml or coverage.json and ends the process (os._exit) leaves no summary,
+    and one that rewrites them afterwards disagrees with it.
+    """
     if code == 5:
         return Parsed(error="no tests were collected for this slice")
-    if not (coverage and coverage.is_file()):
-        if found:
-            return Parsed(found, score=0.0)
-        return Parsed(error=_tail(stdout + "\n" + stderr))
-    totals = json.loads(coverage.read_text()).get("totals", {})
-    score = round(float(totals.get("percent_covered", 0.0)), 2)
-    if code not in (0, 1):  # 2 interrupted, 3 internal error, 4 usage error
-        return Parsed(found, score=score, error=_tail(stdout + "\n" + stderr))
+    if code not in (0, 1):  # 2 interrupted, 3 internal error, 4 usage error, or killed
+        return Parsed(error=f"pytest exited {code}: " + _tail(stdout + "\n" + stderr))
+    counts = _pytest_counts(stdout)
+    if counts is None:
+        return Parsed(error=f"pytest exited {code} without its closing summary (did a test end "
+                            "the process?): its reports are not trusted; "
+                            + _tail(stdout + "\n" + stderr, 200))
+    failing = counts.get("failed", 0) + counts.get("error", 0)
+    below_fail_under = _COVERAGE_FAIL_UNDER in stdout  # the project's own fail_under: exit 1
+    if (code == 0) != (failing == 0) and not (code == 1 and below_fail_under):
+        return Parsed(error=f"pytest exited {code} but its summary counts {failing} failing "
+                            "tests")
+    junit = report / "junit.xml" if report else None
+    coverage = report / "coverage.json" if report else None
+    if not (junit and junit.is_file() and coverage and coverage.is_file()):
+        return Parsed(error="pytest wrote no junit.xml or coverage.json: "
+                            + _tail(stdout + "\n" + stderr))
+    try:
+        found = _junit_failures(junit)
+        score = round(_coverage_percent(coverage, stdout), 2)
+    except ValueError as exc:
+        return Parsed(error=str(exc))
+    if bool(found) != bool(failing):
+        return Parsed(error=f"junit.xml lists {len(found)} failing tests, pytest's summary "
+                            f"{failing}: the report was not written by this run")
     return Parsed(found, score=score)
 
 

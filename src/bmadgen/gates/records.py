@@ -136,11 +136,11 @@ def list_runs(store: Store, project_id: int, *, limit: int = 20) -> list[GateRun
 
 def load_report(store: Store, project_id: int, run_id: str | None) -> GateRunReport:
     """A finished run's report; the latest one when `run_id` is None (a prefix is enough)."""
-    if run_id:
+    if run_id:  # a prefix compared as text: no LIKE, so `%` and `_` match only themselves
         row = store.query_one(
-            "SELECT report_json FROM gate_runs WHERE project_id = ? AND id LIKE ? "
+            "SELECT report_json FROM gate_runs WHERE project_id = ? AND substr(id, 1, ?) = ? "
             "ORDER BY started_at DESC LIMIT 1",
-            (project_id, run_id.replace("%", "") + "%"),
+            (project_id, len(run_id), run_id.lower()),
         )
     else:
         row = store.query_one(

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from bmadgen.errors import EnvironmentUnavailable, InvalidInput
+from bmadgen.fsutil import write_text_atomic
 from bmadgen.gates.models import GateResult, GateRunReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -91,10 +96,42 @@ def to_sarif(report: GateRunReport) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def write(path: Path, text: str) -> Path:
+def check_target(path: Path, what: str = "report") -> Path:
+    """Refuse, before any gate runs, a report file that cannot be written: a folder or a device
+    (InvalidInput, exit 3), a place where no file can be created (EnvironmentUnavailable, 7).
+
+    Missing parent folders are created. A link at `path` is replaced, never followed.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise EnvironmentUnavailable(f"cannot write the {what} {path}: {exc.strerror}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise InvalidInput(f"the {what} {path} is a folder", hint="name a file in it")
+    if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        raise InvalidInput(f"the {what} {path} is not a regular file", hint="name a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise EnvironmentUnavailable(
+            f"cannot write the {what} {path}: {exc.strerror or exc}",
+            hint="choose a folder you can write to") from None
+    return path
+
+
+def write(path: Path, text: str, what: str = "report") -> Path:
+    """Write a report whole or not at all: through an unpredictable temporary file beside it
+    (created exclusively, so a link planted there is never followed), renamed over `path`."""
+    path = check_target(path, what)
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        raise EnvironmentUnavailable(
+            f"cannot write the {what} {path}: {exc.strerror or exc}") from None
     return path

@@ -5,6 +5,9 @@ warm sandbox (created only when something must actually run), parses each tool's
 findings and a score, and derives a QA verdict per slice. The run and its results are recorded
 in the store; the verdicts are returned in the report, and the workflow records them where
 people and agents look (`bmadgen.workflow.qa`).
+
+Between gates the sandbox is checked and reset: every process a gate left behind is killed (and
+named in its result), and the app copy is put back to the snapshot the results are keyed by.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ from bmadgen.gates.models import (
 from bmadgen.gates.parsers import MAX_FINDINGS, PARSERS, judge
 from bmadgen.gates.stack import discover_slices, gates_for, select
 from bmadgen.gates.verdicts import apply_waivers, slice_verdicts
-from bmadgen.models import MAX_NOTE, Project
-from bmadgen.sandbox.base import OUT_DIR, ExecResult, Sandbox
+from bmadgen.models import MAX_NOTE, NextAction, Project
+from bmadgen.sandbox.base import OUT_DIR, AppSnapshot, ExecResult, Sandbox, some_of
 from bmadgen.sandbox.tiers import Tier, get_tier
 from bmadgen.store import Store
 from bmadgen.validation import choice, clean_text, identifier
@@ -43,18 +46,22 @@ SANDBOX_CHOICES = ("auto", "docker", "local")
 Progress = Callable[[GateEvent], None]
 LOCAL_TOOLS = ("ruff", "mypy", "import-linter", "bandit", "detect-secrets", "pytest",
                "pytest-cov", "coverage", "mutmut", "pip-audit")
+NOT_FOUND_EXIT = 127  # sh: the command is not installed
 
 
 class _Backend:
     """The chosen sandbox kind and its toolchain id; the sandbox itself starts on first use."""
 
-    def __init__(self, kind: str, project_dir: Path, project: Project, tier: Tier, run_id: str):
+    def __init__(self, kind: str, project_dir: Path, project: Project, tier: Tier, run_id: str,
+                 snapshot: AppSnapshot):
         self.kind = kind
         self.project_dir = project_dir
         self.project = project
         self.tier = tier
         self.run_id = run_id
+        self.snapshot = snapshot
         self.notes: list[str] = []
+        self.actions: list[NextAction] = []
         self.client = None
         self.sandbox: Sandbox | None = None
         if kind == "docker":
@@ -78,13 +85,14 @@ class _Backend:
 
                 self.sandbox = DockerSandbox(
                     self.project_dir, project=self.project.name, tier=self.tier,
-                    run_id=self.run_id, client=self.client,
+                    run_id=self.run_id, client=self.client, snapshot=self.snapshot,
                 )
             else:
                 from bmadgen.sandbox.local_backend import LocalSandbox
 
                 self.sandbox = LocalSandbox(self.project_dir, project=self.project.name,
-                                            tier=self.tier, run_id=self.run_id)
+                                            tier=self.tier, run_id=self.run_id,
+                                            snapshot=self.snapshot)
         return self.sandbox
 
     def online(self) -> bool:
@@ -112,14 +120,18 @@ def _local_toolchain() -> str:
 
 
 def _choose_backend(kind: str, project_dir: Path, project: Project, tier: Tier,
-                    run_id: str) -> _Backend:
+                    run_id: str, snapshot: AppSnapshot) -> _Backend:
     if kind != "auto":
-        return _Backend(kind, project_dir, project, tier, run_id)
+        return _Backend(kind, project_dir, project, tier, run_id, snapshot)
     try:
-        return _Backend("docker", project_dir, project, tier, run_id)
+        return _Backend("docker", project_dir, project, tier, run_id, snapshot)
     except EnvironmentUnavailable as exc:
-        backend = _Backend("local", project_dir, project, tier, run_id)
-        backend.notes.insert(0, f"Docker unavailable ({exc.message}): used the local backend")
+        backend = _Backend("local", project_dir, project, tier, run_id, snapshot)
+        if exc.action is not None and exc.action.kind == "build_gate_image":
+            backend.notes.insert(0, f"{exc.message}: used the local backend; {exc.hint}")
+            backend.actions.append(exc.action)
+        else:
+            backend.notes.insert(0, f"Docker unavailable ({exc.message}): used the local backend")
         return backend
 
 
@@ -175,6 +187,30 @@ def _keep_tool_cache(sandbox: Sandbox, spec: GateSpec, kept: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _leftovers_note(leftovers: list[str]) -> str:
+    if not leftovers:
+        return ""
+    return (f"left {len(leftovers)} process(es) running after the gate, killed: "
+            f"{some_of(leftovers, 3)}")
+
+
+def _with(detail: str, note: str) -> str:
+    return "; ".join(part for part in (detail, note) if part)
+
+
+def _not_installed(spec: GateSpec, slice_name: str | None, done: ExecResult,
+                   note: str) -> GateResult | None:
+    """The gate's tool is not there (sh's exit 127): not run when the gate is optional."""
+    if done.exit_code != NOT_FOUND_EXIT or "not found" not in done.stderr:
+        return None
+    why = done.stderr.strip().splitlines()[-1][:200]
+    if spec.required:
+        return _result(spec, slice_name, status="error", duration_s=done.duration_s,
+                       detail=_with(f"error: not installed ({why})", note))
+    return _result(spec, slice_name, status="not_run", duration_s=done.duration_s,
+                   detail=_with(f"not run: not installed ({why})", note))
+
+
 def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tier,
              tool_cache: Path | None = None, all_slices: list[str] | None = None) -> GateResult:
     out_dir = f"{OUT_DIR}/{spec.name}-{slice_name or APP_WIDE}"
@@ -182,14 +218,20 @@ def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tie
     command = (spec.command.replace("{slice}", slice_name or "").replace("{out}", out_dir)
                .replace("{other_slices}", others))
     timeout = min(spec.timeout_s, tier.gate_timeout_s)
+    sandbox.reset()  # the app exactly as snapshotted, nothing an earlier gate left
     if tool_cache is not None:
         _restore_tool_cache(sandbox, spec, tool_cache)
-    done: ExecResult = sandbox.exec(f"mkdir -p {out_dir} || exit 3\n{command}", timeout_s=timeout)
+    done: ExecResult = sandbox.exec(f"rm -rf {out_dir} && mkdir -p {out_dir} || exit 3\n{command}",
+                                    timeout_s=timeout)
+    note = _leftovers_note(sandbox.sweep())  # before anything is read back out
     if tool_cache is not None and done.outcome == "ok":
         _keep_tool_cache(sandbox, spec, tool_cache)
     if done.outcome != "ok":
         return _result(spec, slice_name, status="error", duration_s=done.duration_s,
-                       detail=f"error: {done.outcome}: {done.detail}")
+                       detail=_with(f"error: {done.outcome}: {done.detail}", note))
+    missing = _not_installed(spec, slice_name, done, note)
+    if missing is not None:
+        return missing
     with tempfile.TemporaryDirectory(prefix="bmadgen-report-") as tmp:
         report = None
         if spec.report:
@@ -204,10 +246,10 @@ def _execute(sandbox: Sandbox, spec: GateSpec, slice_name: str | None, tier: Tie
     if status == "failed" and spec.percent and (score or 0.0) < spec.threshold:
         detail = f"{score or 0.0:g}% is below the {spec.threshold:g}% threshold"
     if len(findings) > MAX_FINDINGS:
-        detail = (detail + "; " if detail else "") + f"{len(findings)} findings, first {MAX_FINDINGS} kept"
+        detail = _with(detail, f"{len(findings)} findings, first {MAX_FINDINGS} kept")
         findings = findings[:MAX_FINDINGS]
     return _result(spec, slice_name, status=status, score=score, findings=findings,
-                   duration_s=done.duration_s, detail=detail)
+                   duration_s=done.duration_s, detail=_with(detail, note))
 
 
 def _check_dir(project_dir: Path) -> Path:
@@ -251,15 +293,17 @@ def run_gates(
     specs = select(gates_for(folder), gates)
     all_slices = discover_slices(folder)
     chosen = _choose_slices(all_slices, slices)
+    snapshot = AppSnapshot(folder)  # what every gate reads; refuses symbolic links
     emit = progress or (lambda event: None)
     run_id = uuid.uuid4().hex[:12]
-    backend = _choose_backend(sandbox, folder, project, tier_spec, run_id)
-    for note in backend.notes:
-        emit(GateEvent(kind="note", message=note))
+    backend = _choose_backend(sandbox, folder, project, tier_spec, run_id, snapshot)
+    for index, note in enumerate(backend.notes):
+        emit(GateEvent(kind="note", message=note,
+                       action=backend.actions[0] if index == 0 and backend.actions else None))
     records.close_abandoned_runs(store, project.id)
     records.start_run(store, project.id, run_id, backend.kind, backend.isolated, tier_spec.name)
     started = time.time()
-    digests = FileDigests(folder)
+    digests = FileDigests(snapshot)
     results: list[GateResult] = []
     by_key: dict[tuple[str, str | None], GateResult] = {}
     stopped_by = ""
@@ -301,12 +345,18 @@ def run_gates(
         tier=tier_spec.name, started_at=started, finished_at=finished,
         duration_s=round(finished - started, 3), results=results, verdicts=verdicts,
         passed=all(v.verdict != "FAIL" for v in verdicts),
-        notes=backend.notes + ([f"stopped after {stopped_by} failed (fail fast)"]
-                               if stopped_by else []),
+        notes=backend.notes + _optional_not_run(results)
+        + ([f"stopped after {stopped_by} failed (fail fast)"] if stopped_by else []),
+        actions=backend.actions,
         usage=usage.model_dump() if usage else {},
     )
     records.finish_run(store, report, "passed" if report.passed else "failed")
     return report
+
+
+def _optional_not_run(results: list[GateResult]) -> list[str]:
+    """Optional gates that could not run judge nothing: said once, not in every verdict."""
+    return [f"{r.label}: {r.detail}" for r in results if r.status == "not_run" and not r.required]
 
 
 def _decide(spec: GateSpec, slice_name: str | None, by_key: dict[tuple[str, str | None],

@@ -5,8 +5,11 @@
   configuration, a tool error).
 - A required gate that failed or could not run properly (error) makes the slice FAIL, unless a
   waiver for (slice, gate) or (app, gate) exists: then it is WAIVED.
-- A gate that is not required and did not pass, or any gate that did not run (offline, skipped
-  because a gate it needs failed), gives CONCERNS: never counted as a pass.
+- A gate that is not required and did not pass, or a required gate that did not run (skipped
+  because a gate it needs failed, or after a fail-fast stop), gives CONCERNS: never counted as
+  a pass.
+- A gate that is not required and could not run at all (offline, its tool not installed)
+  judges nothing: it lowers no verdict (the report says once that it did not run).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def slice_verdicts(results: list[GateResult], waivers: dict[tuple[str, str], Wai
     waived: dict[str, list[str]] = {s: [] for s in names}
     concerns: dict[str, list[str]] = {s: [] for s in names}
     for result in results:
-        if result.status == "passed":
+        if result.status == "passed" or (result.status == "not_run" and not result.required):
             continue
         for name in _slices_touched(result, names):
             why = f"{result.label}: {result.status}" + (f" ({result.detail})" if result.detail

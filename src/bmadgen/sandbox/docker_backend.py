@@ -3,16 +3,23 @@
 Hardening: no network, read-only root, tmpfs scratch owned by the unprivileged sandbox user,
 all capabilities dropped, no-new-privileges, CPU / memory (swap included) / pids limits from the
 tier, labels on everything (`manage`) so that containers left by a crashed run are found and
-removed.
+removed. The container's own processes (docker-init, `sleep infinity`) run as another
+unprivileged user than the commands, so that after each gate every process of the sandbox user
+can be killed (`sweep`) without stopping the container, and the app copy, home and /tmp are
+put back as they were (`reset`) before the next gate.
 
 Docker's exec has no timeout, so each command runs under `timeout -k` inside and a watchdog
 outside kills the whole container if the exec still has not returned after the grace period.
+The tier's timeout is the one that applies: an exec's stream is read with no socket timeout of
+the client's (a slow, silent gate such as mutmut writes nothing for minutes), bounded only by
+the watchdog and, should the engine itself stop answering, a last-resort read deadline beyond it.
 The app goes in, and reports come out, as tar streams through exec (put/get_archive cannot see
 a tmpfs mount), and whatever comes out is extracted by `safetar`, which trusts nothing.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -27,6 +34,7 @@ from bmadgen.sandbox.base import (
     APP_DIR,
     HOME_DIR,
     OUT_DIR,
+    AppSnapshot,
     ExecResult,
     Sandbox,
     SandboxUsage,
@@ -38,8 +46,10 @@ from bmadgen.sandbox.safetar import safe_extract
 from bmadgen.sandbox.tiers import Tier
 
 SANDBOX_USER = "10001:10001"
+KEEPER_USER = "65534:65534"  # nobody: docker-init and the `sleep infinity` that keeps it up
 KILL_GRACE_S = 2  # SIGTERM first, SIGKILL this long after (timeout -k)
 WATCHDOG_SLACK_S = 5  # beyond timeout + grace, the exec is stuck: kill the container
+STREAM_SLACK_S = 60  # beyond the watchdog, the engine itself stopped answering: stop reading
 MAX_OUTPUT = 2_000_000  # characters of stdout/stderr kept per exec
 EXEC_ENV = {
     "HOME": HOME_DIR,
@@ -51,6 +61,12 @@ EXEC_ENV = {
     "PIP_DEFAULT_TIMEOUT": "3",
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
 }
+# Before a gate, after another ran: the app copy, home and /tmp as the sandbox started (the
+# snapshot's tar on stdin). `chmod` first: a test may have left folders it cannot be removed from.
+_RESET_CMD = (
+    f"chmod -R u+rwX {APP_DIR} {HOME_DIR} /tmp 2>/dev/null; rm -rf {APP_DIR} {HOME_DIR} && "
+    f"find /tmp -mindepth 1 -delete && mkdir -p {APP_DIR} {HOME_DIR} && tar -x -C {APP_DIR} -f -"
+)
 # Read after a failed exec only: the kernel's counters say whether a limit was hit.
 # The pids file first, then the memory file, each behind a marker: cgroup v2's memory.events
 # has a `max` line of its own, which must not be read as the pids limit being hit.
@@ -110,10 +126,12 @@ class DockerSandbox(Sandbox):
         image: str | None = None,
         client: Any = None,
         idle_pause_s: float | None = None,
+        snapshot: AppSnapshot | None = None,
     ):
         self.client = client or connect()
         self.api = self.client.api
         self.app_dir = Path(app_dir)
+        self.snapshot = snapshot or AppSnapshot(self.app_dir)
         self.project = project
         self.tier = tier
         self.run_id = run_id or uuid.uuid4().hex[:12]
@@ -127,6 +145,7 @@ class DockerSandbox(Sandbox):
         self._closed_at: float | None = None
         self._peak_memory = 0.0
         self._watchdog_fired = False
+        self._dirty = False  # a command ran since the app was copied in
         self.container_id = ""
         require_image(self.client, self.image)
         reap_orphans(self.client)
@@ -147,8 +166,8 @@ class DockerSandbox(Sandbox):
                 command=["sleep", "infinity"],
                 name=f"bmadgen-{self.run_id}-{uuid.uuid4().hex[:4]}",
                 labels=labels_for(self.project, self.run_id, self.tier.name),
-                user=SANDBOX_USER,
-                working_dir="/scratch",
+                user=KEEPER_USER,  # every exec runs as SANDBOX_USER
+                working_dir="/",
                 network_mode="none",
                 read_only=True,
                 cap_drop=["ALL"],
@@ -174,24 +193,60 @@ class DockerSandbox(Sandbox):
         self._counters = self._read_counters()
 
     def _load_app(self) -> None:
-        data = app_tarball(self.app_dir)
         result = self._raw_exec(
             ["sh", "-c", f"mkdir -p {APP_DIR} {OUT_DIR} {HOME_DIR} && tar -x -C {APP_DIR} -f -"],
-            stdin=data,
+            stdin=self.snapshot.tarball(),
         )
         if result[0] != 0:
             raise EnvironmentUnavailable(
                 f"could not copy the app into the sandbox: {result[2].strip()[:300]}"
             )
+        self._dirty = False
 
     def push(self, source: Path, path: str) -> None:
         with self._lock:
             code, _, err = self._raw_exec(
                 ["sh", "-c", f"mkdir -p '{path}' && tar -x -C '{path}' -f -"],
-                stdin=app_tarball(source, everything=True),
+                stdin=app_tarball(source),
             )
         if code != 0:
             raise EnvironmentUnavailable(f"could not copy into the sandbox: {err.strip()[:300]}")
+
+    # ------------------------------------------------------------------ between gates
+
+    def sweep(self) -> list[str]:
+        """Kill every process of the sandbox user (none belongs to the container itself)."""
+        from bmadgen.sandbox import sweep
+
+        with self._lock:
+            if not self.container_id or self.status() != "running":
+                return []
+            try:
+                code, out, _ = self._raw_exec(
+                    ["python3", "-c", Path(sweep.__file__).read_text(encoding="utf-8")])
+                report = json.loads(out.decode("utf-8", "replace")) if code == 0 else None
+            except Exception:  # noqa: BLE001 - the container is replaced below
+                report = None
+            if report is None or report.get("alive"):
+                self._restart()  # what could not be killed goes with its container
+            if report is None:
+                return ["(not known: the check failed, so the sandbox was replaced)"]
+            return [str(line) for line in report.get("killed", [])]
+
+    def reset(self) -> None:
+        with self._lock:
+            if not self._dirty or not self.container_id:
+                return
+            if self.status() == "paused":
+                self.api.unpause(self.container_id)
+            try:
+                code, _, _ = self._raw_exec(["sh", "-c", _RESET_CMD],
+                                            stdin=self.snapshot.tarball())
+            except Exception:  # noqa: BLE001 - a fresh container is the reset then
+                code = None
+            if code != 0:
+                self._restart()
+            self._dirty = False
 
     def _restart(self) -> None:
         """Throw the container away and start a fresh one with the app (after a stuck exec)."""
@@ -252,18 +307,24 @@ class DockerSandbox(Sandbox):
     # ------------------------------------------------------------------ exec
 
     def _raw_exec(
-        self, cmd: list[str], *, stdin: bytes | None = None, workdir: str = "/scratch"
+        self, cmd: list[str], *, stdin: bytes | None = None, workdir: str = "/scratch",
+        read_timeout_s: float | None = None,
     ) -> tuple[int | None, bytes, str]:
-        """Run `cmd` to completion (no timeout): exit code, raw stdout, stderr text."""
+        """Run `cmd` to completion: exit code, raw stdout, stderr text.
+
+        The stream is read for as long as the command runs, up to `read_timeout_s` of silence
+        (default: the tier's gate timeout), never the client's own socket timeout.
+        """
         exec_id = self.api.exec_create(
             self.container_id, cmd, stdin=stdin is not None, user=SANDBOX_USER,
             workdir=workdir, environment=EXEC_ENV,
         )["Id"]
-        out, err = self._stream(exec_id, stdin)
+        out, err = self._stream(exec_id, stdin, read_timeout_s or self.tier.gate_timeout_s)
         code = self.api.exec_inspect(exec_id).get("ExitCode")
         return code, out, err.decode("utf-8", "replace")
 
-    def _stream(self, exec_id: str, data: bytes | None) -> tuple[bytes, bytes]:
+    def _stream(self, exec_id: str, data: bytes | None,
+                read_timeout_s: float) -> tuple[bytes, bytes]:
         """Feed stdin (if any) and collect stdout/stderr frames.
 
         The SDK's own demuxing concatenates bytes frame by frame, which is quadratic: copying
@@ -271,6 +332,9 @@ class DockerSandbox(Sandbox):
         """
         sock = self.api.exec_start(exec_id, socket=True)
         raw = getattr(sock, "_sock", sock)
+        settimeout = getattr(raw, "settimeout", None)
+        if settimeout is not None:  # the client's timeout (60 s) must not end a slow gate
+            settimeout(read_timeout_s)
         try:
             if data is not None:
                 raw.sendall(data)
@@ -312,14 +376,17 @@ class DockerSandbox(Sandbox):
             if self.status() != "running":
                 self._restart()
             self._exec_count += 1
+            self._dirty = True
             wrapped = ["timeout", "-k", str(KILL_GRACE_S), f"{timeout_s:g}", "sh", "-c", command]
             self._watchdog_fired = False
             watchdog = threading.Timer(timeout_s + KILL_GRACE_S + WATCHDOG_SLACK_S, self._watchdog)
             watchdog.daemon = True
             started = time.monotonic()
             watchdog.start()
+            deadline = timeout_s + KILL_GRACE_S + WATCHDOG_SLACK_S + STREAM_SLACK_S
             try:
-                code, out, err = self._raw_exec(wrapped, workdir=workdir)
+                code, out, err = self._raw_exec(wrapped, workdir=workdir,
+                                                read_timeout_s=deadline)
             except Exception as exc:  # noqa: BLE001 - the engine dropped the exec stream
                 code, out, err = None, b"", f"the sandbox exec failed: {exc}"
             finally:

@@ -28,6 +28,9 @@ BASE_IMAGE = "bmadgen/base:bookworm"
 DEFAULT_CACHE = Path("/var/cache/bmadgen")
 DEBIAN_SUITE = "bookworm"
 IMAGE_LABEL = "bmadgen.image"
+# A build step may print nothing for minutes under load: the build must not end at the client's
+# per-request timeout (the SDK's import of the base from a file has no timeout already).
+BUILD_TIMEOUT_S = 3600
 Say = Callable[[str], None]
 
 
@@ -141,7 +144,7 @@ def build_image(*, offline: bool = True, cache_dir: Path = DEFAULT_CACHE, tag: s
         say(f"building {tag} ({'offline' if offline else 'through the registry'})")
         try:
             image, _logs = client.images.build(path=str(context), tag=tag, rm=True, forcerm=True,
-                                               labels=labels, **options)
+                                               labels=labels, timeout=BUILD_TIMEOUT_S, **options)
         except Exception as exc:  # docker.errors.BuildError / APIError carry the log
             raise EnvironmentUnavailable(
                 f"building the gate image failed: {exc}",

@@ -3,6 +3,8 @@
 It is NOT isolated: the commands run as the current user with the host's network and files.
 What it does limit: address space and CPU time per command (rlimits), wall time (the whole
 process group is killed at the timeout), and it never writes into the user's project folder.
+Between gates the processes a command left behind are killed (those carrying the sandbox's
+marker in their environment) and the app copy, home and tmp folders are put back as they were.
 Every report produced with it says "not isolated".
 """
 
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from bmadgen.errors import NotFound
@@ -22,38 +25,49 @@ from bmadgen.sandbox.base import (
     APP_DIR,
     HOME_DIR,
     OUT_DIR,
+    AppSnapshot,
     ExecResult,
     Sandbox,
     SandboxUsage,
-    iter_app_files,
 )
 from bmadgen.sandbox.tiers import Tier
 
 NOT_ISOLATED = "not isolated: the local backend runs gates as your user, with your network"
+MARKER_VARIABLE = "BMADGEN_SANDBOX"
+DRAIN_S = 5  # after the timeout, how long the output may still take to close
+POLL_S = 0.5
+HELD_OUTPUT_GRACE_S = 2  # the command ended: its output should close by then
 
 
 class LocalSandbox(Sandbox):
     backend = "local"
     isolated = False
 
-    def __init__(self, app_dir: Path, *, project: str, tier: Tier, run_id: str = ""):
+    def __init__(self, app_dir: Path, *, project: str, tier: Tier, run_id: str = "",
+                 snapshot: AppSnapshot | None = None):
         self.tier = tier
         self.project = project
         self.run_id = run_id
+        self.snapshot = snapshot or AppSnapshot(Path(app_dir))
+        self.marker = f"{MARKER_VARIABLE}={uuid.uuid4().hex}"
         self.root = Path(tempfile.mkdtemp(prefix="bmadgen-local-"))
         self.app = self.root / "app"
         self.out = self.root / "out"
         self.home = self.root / "home"
-        for folder in (self.app, self.out, self.home, self.root / "tmp"):
-            folder.mkdir()
-        for rel in iter_app_files(Path(app_dir)):
-            target = self.app / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(Path(app_dir) / rel, target)
+        self.tmp = self.root / "tmp"
+        self._held: list[str] = []  # leftovers killed while an exec's output was collected
+        self.out.mkdir()
+        self._fill()
         self._started = time.monotonic()
         self._exec_count = 0
         self._cpu_s = 0.0
         self._peak_mb = 0.0
+
+    def _fill(self) -> None:
+        for folder in (self.app, self.home, self.tmp):
+            folder.mkdir()
+        self.snapshot.write_to(self.app)
+        self._dirty = False
 
     def _translate(self, text: str) -> str:
         """Gate commands name the sandbox paths; map them onto the temporary copy."""
@@ -76,13 +90,17 @@ class LocalSandbox(Sandbox):
 
         self._exec_count += 1
         tool_bin = str(Path(sys.executable).parent)
+        key, _, value = self.marker.partition("=")
         env = {
             **os.environ,
             "PATH": tool_bin + os.pathsep + os.environ.get("PATH", ""),
             "HOME": str(self.home),
+            "TMPDIR": str(self.tmp),
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0",
+            key: value,
         }
+        self._dirty = True
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         proc = subprocess.Popen(
@@ -94,13 +112,9 @@ class LocalSandbox(Sandbox):
             start_new_session=True,  # its own process group, so the timeout kills everything
             preexec_fn=self._limits,  # noqa: PLW1509 - no threads are started before the fork
         )
-        outcome, detail = "ok", ""
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            outcome, detail = "timeout", f"killed at the {timeout_s:g}s timeout"
+        out, err, outcome, detail = self._collect(proc, started + timeout_s)
+        if outcome == "timeout":
+            detail = f"killed at the {timeout_s:g}s timeout"
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         self._cpu_s += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         self._peak_mb = max(self._peak_mb, after.ru_maxrss / 1024)
@@ -117,6 +131,41 @@ class LocalSandbox(Sandbox):
             detail=detail,
         )
 
+    def _collect(self, proc: subprocess.Popen[bytes],
+                 deadline: float) -> tuple[bytes, bytes, str, str]:
+        """The command's output, its outcome ("ok" or "timeout") and an empty detail.
+
+        Like Docker, which stops reading an exec 2 s after its process ended: when the command
+        is over but a process it left still holds its output open, that process is killed
+        (and reported by the next `sweep`) rather than waited for until the timeout.
+        """
+        ended: float | None = None
+        while True:
+            try:
+                out, err = proc.communicate(timeout=POLL_S)
+                return out, err, "ok", ""
+            except subprocess.TimeoutExpired:
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                if proc.poll() is not None:
+                    ended = now if ended is None else ended
+                    if now - ended >= HELD_OUTPUT_GRACE_S:
+                        self._held.extend(self._kill_leftovers())
+                        ended = now  # give the output its grace again, then the deadline
+        os.killpg(proc.pid, signal.SIGKILL)
+        self._held.extend(self._kill_leftovers())  # one in a session of its own may hold the output
+        try:
+            out, err = proc.communicate(timeout=DRAIN_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+            proc.wait()
+            out, err = b"", b"the output was held open by a process beyond reach"
+        return out, err, "timeout", ""
+
     def fetch(self, path: str, dest: Path) -> Path:
         source = Path(self._translate(path))
         if not source.is_dir():
@@ -130,6 +179,22 @@ class LocalSandbox(Sandbox):
         target = Path(self._translate(path))
         shutil.copytree(source, target, symlinks=False, dirs_exist_ok=True)
 
+    def _kill_leftovers(self) -> list[str]:
+        from bmadgen.sandbox.sweep import kill_leftovers
+
+        return kill_leftovers(self.marker)[0]
+
+    def sweep(self) -> list[str]:
+        held, self._held = self._held, []
+        return held + self._kill_leftovers()
+
+    def reset(self) -> None:
+        if not self._dirty:
+            return
+        for folder in (self.app, self.home, self.tmp):
+            _remove_tree(folder)
+        self._fill()
+
     def usage(self) -> SandboxUsage:
         return SandboxUsage(
             cpu_s=round(self._cpu_s, 3),
@@ -139,4 +204,18 @@ class LocalSandbox(Sandbox):
         )
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        self.sweep()
+        _remove_tree(self.root)
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove a folder a command wrote, even one where it took its own permissions away."""
+    if not folder.exists():
+        return
+    os.chmod(folder, 0o700)
+    for dirpath, dirnames, _ in os.walk(folder):  # top down: opened before it is entered
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o700)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -20,6 +20,7 @@ from bmadgen.gates.models import (
     SliceVerdict,
     Waiver,
 )
+from bmadgen.models import NextAction
 from bmadgen.services.session import Session
 
 __all__ = ["GateEvent", "GateResult", "GateRunReport", "GateRunSummary", "GateSpec",
@@ -53,6 +54,10 @@ def run(session: Session, *, slices: list[str] | None = None, gates: list[str] |
     from bmadgen.gates.service import run_gates
 
     project = session.project()
+    if junit is not None:  # a report that cannot be written is refused before anything runs
+        reports.check_target(junit, "JUnit report")
+    if sarif is not None:
+        reports.check_target(sarif, "SARIF report")
     report = run_gates(
         session.store, project, session.folder(), slices=slices or None, gates=gates or None,
         sandbox=sandbox or session.settings.sandbox, tier=tier or session.settings.tier,
@@ -63,10 +68,30 @@ def run(session: Session, *, slices: list[str] | None = None, gates: list[str] |
 
         record_verdicts(session.store, project, report)
     if junit is not None:
-        reports.write(junit, reports.to_junit(report))
+        reports.write(junit, reports.to_junit(report), "JUnit report")
     if sarif is not None:
-        reports.write(sarif, reports.to_sarif(report))
+        reports.write(sarif, reports.to_sarif(report), "SARIF report")
     return report
+
+
+def missing_gate_image(session: Session, sandbox: str | None = None) -> NextAction | None:
+    """The `build_gate_image` action when the gates would run in Docker (sandbox auto or
+    docker) and the engine answers but has no gate image; else None (also with no engine: the
+    run says so itself)."""
+    from bmadgen.errors import EnvironmentUnavailable
+    from bmadgen.sandbox import engine
+
+    if (sandbox or session.settings.sandbox) == "local":
+        return None
+    try:
+        client = engine.connect()
+    except EnvironmentUnavailable:
+        return None
+    try:
+        engine.require_image(client, engine.image_name())
+    except EnvironmentUnavailable as exc:
+        return exc.action
+    return None
 
 
 def report_json(report: GateRunReport) -> str:
