@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bmadgen.errors import BmadgenError, Conflict, InvalidInput, NotFound
 from bmadgen.fsutil import read_user_text
-from bmadgen.models import MAX_DESCRIPTION, MAX_NAME, Page, Project
+from bmadgen.models import MAX_DESCRIPTION, MAX_NAME, NextAction, Page, Project
 from bmadgen.store import Store
 from bmadgen.validation import MAX_INT, clean_line, clean_text, int_in_range, page_bounds
 
@@ -71,7 +71,8 @@ def get(store: Store, ref: int | str) -> Project:
     if row is None and isinstance(ref, str):
         row = store.query_one("SELECT * FROM projects WHERE name = ?", (ref,))
     if row is None:
-        raise NotFound(f"no project {ref!r}", hint="`bmadgen project list` shows the projects")
+        raise NotFound(f"no project {ref!r}", hint="list the projects",
+                       action=NextAction(kind="list_projects"))
     return _row_to_project(row)
 
 
@@ -175,7 +176,8 @@ def resolve_current(store: Store, explicit: str | None = None, cwd: Path | None 
     if row is None:
         raise NotFound(
             "no current project",
-            hint="create one with `bmadgen project new NAME` or pass --project",
+            hint="create a project, or name one",
+            action=NextAction(kind="create_project"),
         )
     return get(store, int(row[0]))
 

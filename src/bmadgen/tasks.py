@@ -15,6 +15,7 @@ from bmadgen.models import (
     MAX_NOTE,
     MAX_TITLE,
     PRIORITY_LEVELS,
+    NextAction,
     Page,
     Task,
     TaskNote,
@@ -69,7 +70,8 @@ def add(
 def get(store: Store, project_id: int, task_id: int) -> Task:
     found = _load(store, "project_id = ? AND id = ?", (project_id, task_id))
     if not found:
-        raise NotFound(f"no task {task_id} in this project", hint="`bmadgen task list` shows them")
+        raise NotFound(f"no task {task_id} in this project", hint="list the tasks",
+                       action=NextAction(kind="list_tasks"))
     return found[0]
 
 

@@ -17,6 +17,7 @@ from bmadgen.gates.models import (
     GateSpec,
     Waiver,
 )
+from bmadgen.models import NextAction
 from bmadgen.sandbox.base import SandboxUsage, pid_alive
 from bmadgen.store import Store
 
@@ -151,7 +152,7 @@ def load_report(store: Store, project_id: int, run_id: str | None) -> GateRunRep
     if row is None or not row["report_json"]:
         raise NotFound(
             f"no finished gate run {run_id!r}" if run_id else "no gate run yet",
-            hint="`bmadgen gate run` runs the gates; `bmadgen gate list` shows past runs",
+            hint="run the gates first", action=NextAction(kind="run_gates"),
         )
     report = GateRunReport.model_validate_json(row["report_json"])
     for result in report.results:

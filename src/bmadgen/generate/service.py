@@ -27,6 +27,7 @@ from bmadgen.generate.models import (
     SliceInfo,
 )
 from bmadgen.generate.stack import RenderedFile, Renderer, load_stack
+from bmadgen.models import NextAction
 
 SKELETON = ""
 
@@ -358,7 +359,8 @@ def _remove_slice(
         raise Conflict(
             f"slice {name!r} holds {len(yours)} file{'s' * (len(yours) != 1)} you changed or added",
             details=yours,
-            hint="see them with `bmadgen slice diff`, then run again with --force to delete them",
+            hint="see them, then run again with --force to delete them",
+            action=NextAction(kind="diff_slice", slice=name),
         )
     return _run(
         project,
@@ -379,7 +381,8 @@ def diff_slice(project_dir: Path, name: str, *, templates_root: Path | None = No
     base = manifest.load_owner(project, name)
     if base is None:
         spec.feature(name)
-        raise NotFound(f"slice {name!r} has not been generated yet", hint="run bmadgen generate")
+        raise NotFound(f"slice {name!r} has not been generated yet",
+                       hint="generate the app first", action=NextAction(kind="generate"))
     stack_name = spec.stack.name
     root = load_stack(stack_name, templates_root).slice_root.format(name=name)
     paths = sorted(set(base) | set(_slice_folder_files(project, root)))

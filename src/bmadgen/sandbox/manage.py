@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from bmadgen.errors import Conflict, NotFound
+from bmadgen.models import NextAction
 from bmadgen.sandbox.base import SandboxInfo, pid_alive
 from bmadgen.sandbox.engine import connect
 
@@ -90,7 +91,8 @@ def find(client: Any, ref: str) -> Any:
         labels = container.labels or {}
         if ref in (container.name, labels.get("bmadgen.run")) or container.id.startswith(ref):
             return container
-    raise NotFound(f"no bmadgen sandbox {ref!r}", hint="`bmadgen sandbox list` shows them")
+    raise NotFound(f"no bmadgen sandbox {ref!r}", hint="list the sandboxes",
+                   action=NextAction(kind="list_sandboxes"))
 
 
 # ---------------------------------------------------------------------- `bmadgen sandbox ...`

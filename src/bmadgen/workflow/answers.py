@@ -23,6 +23,7 @@ from bmadgen import definitions
 from bmadgen.definitions import ProjectType, Question, Workflow
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.fsutil import read_user_text
+from bmadgen.models import NextAction
 from bmadgen.plan import Answers
 from bmadgen.store import Store
 from bmadgen.validation import clean_text
@@ -196,7 +197,8 @@ def parse_text(text: str, ptype: ProjectType, *, source: str = "answers file",
     root, data = _compose(text, source)
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise InvalidInput(f"{source} must be a mapping of phase -> answers at the top level",
-                           hint=f"`bmadgen answers sample --type {ptype.id}` prints one")
+                           hint="a sample answers file shows the layout",
+                           action=NextAction(kind="sample_answers", project_type=ptype.id))
     problems: list[str] = []
     answers: Answers = {}
     expected = phase_questions(flow)
