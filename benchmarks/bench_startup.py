@@ -63,22 +63,23 @@ def _heavy_imports(tree: Path, home: Path, args: list[str]) -> list[str]:
     return sorted(found)
 
 
-def _seed(home: Path) -> None:
-    """One project with 1,000 memories and 50 tasks, written with this tree's own CLI."""
-    env = _env(HERE, home)
+def _seed(tree: Path, home: Path) -> None:
+    """One project with 1,000 memories and 50 tasks, written by `tree`'s own core (each tree
+    gets its own store: a newer tree may add migrations an older one refuses)."""
     script = (
-        "from bmadgen.services import memory, projects, tasks\n"
-        "from bmadgen.services.session import open_session\n"
+        "from bmadgen import memory, projects, tasks\n"
+        "from bmadgen.store import open_store\n"
         "words = 'api payment webhook retry queue order cart checkout invoice stripe'.split()\n"
-        "with open_session() as s:\n"
-        "    projects.create(s, 'bench', type='ecommerce')\n"
-        "    for i in range(1000):\n"
-        "        memory.add(s, ' '.join(words[(i + k) % len(words)] for k in range(6)),\n"
-        "                   importance=('critical', 'high', 'medium', 'low')[i % 4])\n"
-        "    for i in range(50):\n"
-        "        tasks.add(s, f'task {i}', priority=('critical', 'high', 'medium', 'low')[i % 4])\n"
+        "s = open_store()\n"
+        "p = projects.create(s, 'bench', type='ecommerce')\n"
+        "for i in range(1000):\n"
+        "    memory.add(s, p.id, ' '.join(words[(i + k) % len(words)] for k in range(6)),\n"
+        "               importance=('critical', 'high', 'medium', 'low')[i % 4])\n"
+        "for i in range(50):\n"
+        "    tasks.add(s, p.id, f'task {i}', priority=('critical', 'high', 'medium', 'low')[i % 4])\n"
+        "s.close()\n"
     )
-    subprocess.run([sys.executable, "-c", script], env=env, check=True)
+    subprocess.run([sys.executable, "-c", script], env=_env(tree, home), check=True)
 
 
 def main() -> None:
@@ -89,18 +90,21 @@ def main() -> None:
     options = parser.parse_args()
     baseline = options.baseline.resolve()
     with tempfile.TemporaryDirectory(prefix="bmadgen-bench-") as tmp:
-        home = Path(tmp)
-        _seed(home)
+        homes = {HERE: Path(tmp) / "this", baseline: Path(tmp) / "baseline"}
+        for tree, home in homes.items():
+            home.mkdir()
+            _seed(tree, home)
         print(f"python {sys.version.split()[0]}, {options.runs} paired runs, "
               f"this tree {HERE}, baseline {baseline}")
         print(f"{'command':<16} {'wall this':>10} {'baseline':>9} {'ratio':>7}   "
               f"{'CPU this':>9} {'baseline':>9} {'ratio':>7}  heavy imports (this / baseline)")
         for label, args in COMMANDS.items():
             for tree in (HERE, baseline):  # warm-up: the page cache, the .pyc files
-                _run(tree, home, args)
-            pairs = [(_run(HERE, home, args), _run(baseline, home, args))
+                _run(tree, homes[tree], args)
+            pairs = [(_run(HERE, homes[HERE], args), _run(baseline, homes[baseline], args))
                      for _ in range(options.runs)]
-            heavy = (_heavy_imports(HERE, home, args), _heavy_imports(baseline, home, args))
+            heavy = (_heavy_imports(HERE, homes[HERE], args),
+                     _heavy_imports(baseline, homes[baseline], args))
             cells = []
             for kind in (0, 1):  # wall, then CPU
                 ours = statistics.median(a[kind] for a, _ in pairs)
