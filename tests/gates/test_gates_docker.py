@@ -139,7 +139,7 @@ def test_no_offer_without_a_terminal_or_with_json(docker_client, cli, project, v
     code, out, _ = cli("gate", "run", "-C", str(vsa_app), "--gate", "lint", "--json")
     assert code == 0 and json.loads(out)["actions"] == [
         {"kind": "build_gate_image", "phase": None, "slice": None, "run_id": None,
-         "detail": json.loads(out)["actions"][0]["detail"]}]
+         "project_type": None, "detail": json.loads(out)["actions"][0]["detail"]}]
 
 
 def test_sandbox_commands(docker_client, cli, small_box) -> None:
