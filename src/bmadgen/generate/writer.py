@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bmadgen import pathguard, vcs
-from bmadgen.errors import Conflict, InvalidInput
+from bmadgen.errors import BmadgenError, Conflict, InvalidInput
 
 STATE_DIR = ".bmadgen"
 STAGING_DIR = f"{STATE_DIR}/tmp"
@@ -101,14 +101,33 @@ class Transaction:
         if problems:
             raise _refusal(problems, "this run")
         journal_path = _state_path(self.project, JOURNAL)
-        for count, (staged, relpath) in enumerate(moves, start=1):
-            content = self.writes[relpath]
-            _write(self.project / staged, content.encode("utf-8", errors="surrogateescape"))
-            _after_file_op(count)
         pending = journal_path.with_name(journal_path.name + f".{run_id}")
-        _write(pending, json.dumps(journal, indent=1).encode(), durable=True)
-        os.replace(pending, journal_path)  # the commit point
-        return _roll_forward(self.project, journal, done=len(moves))
+        try:
+            for count, (staged, relpath) in enumerate(moves, start=1):
+                content = self.writes[relpath]
+                _write(self.project / staged, content.encode("utf-8", errors="surrogateescape"))
+                _after_file_op(count)
+            _write(pending, json.dumps(journal, indent=1).encode(), durable=True)
+            os.replace(pending, journal_path)  # the commit point
+        except OSError as exc:  # before the commit point: the tree is as it was; tidy up
+            shutil.rmtree(self.project / staging_rel, ignore_errors=True)
+            with suppress(OSError):
+                pending.unlink()
+            with suppress(OSError):
+                (self.project / STAGING_DIR).rmdir()
+            from bmadgen.fsutil import os_error
+
+            raise os_error(exc, "stage the generated files (nothing was changed)") from exc
+        try:
+            return _roll_forward(self.project, journal, done=len(moves))
+        except OSError as exc:  # after it: the journal finishes the run next time
+            from bmadgen.fsutil import os_error
+
+            error = os_error(exc, "apply the generated files")
+            if isinstance(error, BmadgenError):
+                error.hint = (error.hint + "; then " if error.hint else "") + \
+                    "run the same command again: it finishes this run"
+            raise error from exc
 
 
 def _prune_empty_parents(project: Path, relpath: str) -> None:
