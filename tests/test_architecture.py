@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -29,23 +31,19 @@ def test_the_import_contracts_are_kept() -> None:
     assert "kept, 0 broken" in done.stdout
 
 
-def test_a_face_importing_the_store_breaks_a_contract(tmp_path: Path) -> None:
+@pytest.mark.parametrize("module, planted, caught", [
+    ("cli/common.py", "from bmadgen.store import open_store", "bmadgen.cli.common -> bmadgen.store"),
+    ("agents/runner.py", "import bmadgen.workflow.engine",
+     "bmadgen.agents.runner -> bmadgen.workflow.engine"),
+    ("gates/service.py", "import bmadgen.tasks", "bmadgen.gates.service -> bmadgen.tasks"),
+])
+def test_a_planted_violation_breaks_a_contract(tmp_path: Path, module: str, planted: str,
+                                               caught: str) -> None:
     copy = tmp_path / "src"
     shutil.copytree(REPO / "src" / "bmadgen", copy / "bmadgen",
-                    ignore=shutil.ignore_patterns("__pycache__", "templates"))
-    face = copy / "bmadgen" / "cli" / "common.py"
-    face.write_text(face.read_text() + "\nfrom bmadgen.store import open_store  # planted\n")
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    source = copy / "bmadgen" / module
+    source.write_text(source.read_text() + f"\n{planted}  # planted\n")
     done = lint_imports(copy)
     assert done.returncode != 0
-    assert "bmadgen.cli.common -> bmadgen.store" in done.stdout
-
-
-def test_agents_importing_the_workflow_breaks_a_contract(tmp_path: Path) -> None:
-    copy = tmp_path / "src"
-    shutil.copytree(REPO / "src" / "bmadgen", copy / "bmadgen",
-                    ignore=shutil.ignore_patterns("__pycache__", "templates"))
-    runner = copy / "bmadgen" / "agents" / "runner.py"
-    runner.write_text(runner.read_text() + "\nimport bmadgen.workflow.engine  # planted\n")
-    done = lint_imports(copy)
-    assert done.returncode != 0
-    assert "bmadgen.agents.runner -> bmadgen.workflow.engine" in done.stdout
+    assert caught in done.stdout

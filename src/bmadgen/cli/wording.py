@@ -13,49 +13,40 @@ if TYPE_CHECKING:
     from bmadgen.models import NextAction
 
 
+# The command (or, where there is none, the instruction) for each kind of next action; the
+# action's own fields fill the braces.
+COMMANDS: dict[str, str] = {
+    "create_project": "bmadgen new NAME --type TYPE",
+    "answer": "bmadgen phase run {phase}",
+    "run_phase": "bmadgen phase run {phase}",
+    "approve_phase": "bmadgen phase approve {phase}",
+    "rollback_phase": "bmadgen phase rollback {phase}",
+    "show_status": "bmadgen phase status",
+    "generate": "bmadgen generate",
+    "resolve_conflicts": "resolve the conflict markers, then git commit",
+    "show_gates": "bmadgen gate show {run_id}",
+    "fix_or_waive_gates": "bmadgen gate run (after a fix) or bmadgen gate waive {slice} "
+                          "--gate GATE --reason '...'",
+    "build_gate_image": "bmadgen sandbox image build",
+    "run_gates": "bmadgen gate run",
+    "diff_slice": "bmadgen slice diff {slice}",
+    "list_projects": "bmadgen project list",
+    "list_tasks": "bmadgen task list",
+    "list_sandboxes": "bmadgen sandbox list",
+    "sample_answers": "bmadgen answers sample --type {project_type}",
+    "doctor": "bmadgen doctor",
+    "done": "every phase is approved",
+}
+
+
 def command(action: NextAction) -> str:
     """The command line (or, where there is none, the instruction) for `action`."""
-    phase = action.phase or "PHASE"
-    kind = action.kind
-    if kind == "create_project":
-        return "bmadgen new NAME --type TYPE"
-    if kind in ("answer", "run_phase"):
-        return f"bmadgen phase run {phase}"
-    if kind == "approve_phase":
-        return f"bmadgen phase approve {phase}"
-    if kind == "rollback_phase":
-        return f"bmadgen phase rollback {phase}"
-    if kind == "show_status":
-        return "bmadgen phase status"
-    if kind == "generate":
-        return "bmadgen generate"
-    if kind == "resolve_conflicts":
-        return "resolve the conflict markers, then git commit"
-    if kind == "show_gates":
-        return f"bmadgen gate show {action.run_id}" if action.run_id else "bmadgen gate show"
-    if kind == "fix_or_waive_gates":
-        target = action.slice or "SLICE"
-        return f"bmadgen gate run (after a fix) or bmadgen gate waive {target} --gate GATE " \
-               "--reason '...'"
-    if kind == "build_gate_image":
-        return "bmadgen sandbox image build"
-    if kind == "run_gates":
-        return "bmadgen gate run"
-    if kind == "diff_slice":
-        return f"bmadgen slice diff {action.slice or 'SLICE'}"
-    if kind == "list_projects":
-        return "bmadgen project list"
-    if kind == "list_tasks":
-        return "bmadgen task list"
-    if kind == "list_sandboxes":
-        return "bmadgen sandbox list"
-    if kind == "sample_answers":
-        return f"bmadgen answers sample --type {action.project_type or 'TYPE'}"
-    if kind == "doctor":
-        return "bmadgen doctor"
-    if kind == "done":
-        return "every phase is approved"
-    return action.detail or kind
+    template = COMMANDS.get(action.kind)
+    if template is None:
+        return action.detail or action.kind
+    return template.format(phase=action.phase or "PHASE", slice=action.slice or "SLICE",
+                           run_id=action.run_id or "",
+                           project_type=action.project_type or "TYPE").rstrip()
 
 
 def error_line(exc: BmadgenError) -> str:
