@@ -7,9 +7,7 @@ with its path (`features[1].entities[0].fields[2].ref`), all at once.
 from __future__ import annotations
 
 import math
-import os
 import re
-import stat
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -359,36 +357,11 @@ def parse(data: object, source: str = "app spec") -> AppSpec:
 
 
 def _read_spec_text(path: Path, max_bytes: int = MAX_SPEC_BYTES) -> str:
-    """The spec file's text: a regular file (a FIFO would block, a device never end), at most
-    `max_bytes`, UTF-8. NotFound when there is none, InvalidInput for anything else.
+    """The spec file's text, through the one bounded reader for files a person hands in: a
+    regular file, at most `max_bytes`, UTF-8 (NotFound when there is none, else InvalidInput)."""
+    from bmadgen.fsutil import read_user_text
 
-    The same contract as `fsutil.read_user_text(path, what, max_bytes)`, which replaces this
-    once it lands (one bounded reader for every file a person hands in)."""
-    try:
-        info = path.stat()
-    except (FileNotFoundError, NotADirectoryError) as exc:
-        raise NotFound(f"no app spec at {path}", hint="run the architecture phase first") from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise InvalidInput(f"{path} is not a regular file")
-    if info.st_size > max_bytes:
-        raise InvalidInput(f"{path} is larger than {max_bytes} bytes ({info.st_size})")
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if len(data) > max_bytes:  # it grew after the check
-        raise InvalidInput(f"{path} is larger than {max_bytes} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{path} is not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
-            hint="save it as UTF-8",
-        ) from exc
+    return read_user_text(path, "app spec", max_bytes=max_bytes)
 
 
 def load(path: Path) -> AppSpec:
