@@ -3,7 +3,9 @@ pyproject.toml are kept, and a planted violation is caught (so the check can fai
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src" / "bmadgen"
 
 
 def lint_imports(src: Path) -> subprocess.CompletedProcess[str]:
@@ -47,3 +50,38 @@ def test_a_planted_violation_breaks_a_contract(tmp_path: Path, module: str, plan
     done = lint_imports(copy)
     assert done.returncode != 0
     assert caught in done.stdout
+
+
+# The CLI's subcommands: a string below the faces that names one is a command the face did not
+# word (services return a NextAction; cli/wording.py turns it into the command line).
+_COMMAND_IN_TEXT = re.compile(
+    r"\bbmadgen (new|generate|state|handoff|export|doctor|phase|doc|answers|slice|gate|sandbox|"
+    r"project|memory|task)\b")
+_FACES = ("cli", "tui", "mcp_server")
+# The sample answers file is a document for the person: its header comment says how to use it.
+_ALLOWED = {("workflow/answers.py", "# bmadgen answers for a project of type "),
+            ("workflow/answers.py", ").\n# Use it with: bmadgen new NAME --type ")}
+
+
+def _string_literals(tree: ast.AST) -> list[tuple[int, str]]:
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                                       ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings]
+
+
+def test_no_layer_below_the_faces_words_a_command() -> None:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC)
+        if relative.parts[0] in _FACES:
+            continue
+        for line, text in _string_literals(ast.parse(path.read_text(encoding="utf-8"))):
+            if _COMMAND_IN_TEXT.search(text) and (relative.as_posix(), text) not in _ALLOWED:
+                found.append(f"{relative}:{line}: {text[:80]!r}")
+    assert found == [], "commands worded below the faces (return a NextAction instead):\n" + \
+        "\n".join(found)

@@ -49,7 +49,8 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~_UMASK
 
 
-def read_user_text(path: Path, what: str, *, max_bytes: int, hint: str | None = None) -> str:
+def read_user_text(path: Path, what: str, *, max_bytes: int, hint: str | None = None,
+                   lenient: bool = False) -> str:
     """The UTF-8 text of a file a person handed in (an answers file, an app spec, a marker),
     read with bounds, so that no such file can hang, exhaust or confuse bmadgen.
 
@@ -58,6 +59,8 @@ def read_user_text(path: Path, what: str, *, max_bytes: int, hint: str | None = 
     a file larger than `max_bytes` (read no further than that), a file with NUL bytes (binary)
     and a file that is not UTF-8 (Latin-1, UTF-16 ...). A UTF-8 byte order mark is dropped.
     `what` names the file in messages ("the answers file"); `hint` is added to each refusal.
+    `lenient` reads what it can of a file a person edited by hand (a document scored by a
+    checklist): bytes that are not UTF-8, and NUL bytes, become U+FFFD instead of a refusal.
     """
     import stat
 
@@ -103,6 +106,9 @@ def read_user_text(path: Path, what: str, *, max_bytes: int, hint: str | None = 
         raise InvalidInput(f"{what} {path} is larger than {max_bytes:,} bytes, the limit",
                            hint=hint)
     data = b"".join(chunks)
+    if lenient:
+        return data.decode("utf-8", errors="replace").replace("\x00", "\ufffd").removeprefix(
+            "\ufeff")
     if b"\x00" in data:
         raise InvalidInput(f"{what} {path} is binary (it holds NUL bytes), not text", hint=hint)
     try:
@@ -113,6 +119,20 @@ def read_user_text(path: Path, what: str, *, max_bytes: int, hint: str | None = 
             f"{what} {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
             hint=hint or "save it as UTF-8") from exc
     return text.removeprefix("\ufeff")
+
+
+MAX_PROJECT_FILE_BYTES = 8 * 1024 * 1024  # a document or page of the project; far above any real one
+
+
+def read_project_text(folder: Path, relpath: str, what: str, *,
+                      max_bytes: int = MAX_PROJECT_FILE_BYTES, lenient: bool = False) -> str:
+    """The text of `relpath` in a project folder: the path guard first (no absolute path, no
+    `..`, no link out of the folder: `pathguard.inside`), then the bounded reader. NotFound
+    when the file does not exist, InvalidInput when it is refused."""
+    from bmadgen import pathguard
+
+    return read_user_text(pathguard.inside(folder, relpath, what), what, max_bytes=max_bytes,
+                          lenient=lenient)
 
 
 def os_error(exc: OSError, doing: str) -> Exception:

@@ -33,12 +33,49 @@ def _git():
     return git
 
 
+# A repository's own config can make git run a command (a project folder may come from someone
+# else, with its .git): these are switched off on every git bmadgen runs ...
+NEUTRALISED = ["core.fsmonitor=false", "core.hooksPath=/dev/null", "diff.external=",
+               "core.pager=cat"]
+# ... and a repository whose config names a command in any other way is refused.
+_COMMAND_KEYS = ("filter.", "diff.", "merge.", "include.", "includeif.", "core.sshcommand",
+                 "core.editor", "core.askpass", "credential.", "uploadpack.", "gpg.")
+
+
+def _command_keys(repo) -> list[str]:
+    """The keys of the repository's own .git/config that could make git run a command."""
+    found = []
+    try:
+        reader = repo.config_reader("repository")
+        for section in reader.sections():
+            base = section.split(" ", 1)[0].lower()
+            for option in reader.options(section):
+                key = f"{base}.{option.lower()}"
+                if base in ("include", "includeif") or key.startswith(_COMMAND_KEYS) and (
+                        not key.startswith(("diff.", "merge.")) or option.lower() in (
+                            "command", "textconv", "driver", "external", "tool")):
+                    found.append(f"{section}.{option}")
+    except Exception:  # noqa: BLE001 - gitpython raises many kinds for a broken config
+        found.append("the file cannot be read as a git config")
+    return found
+
+
 def open_repo(folder: Path, *, create: bool = False):
-    """The repository at `folder`; created (branch main) when `create` and it is not one yet."""
+    """The repository at `folder`; created (branch main) when `create` and it is not one yet.
+    Its own config may not make git run commands (fsmonitor, hooks ... are switched off; a
+    filter or diff driver, an include, an ssh command are refused)."""
     git = _git()
     folder = Path(folder)
     if (folder / ".git").exists():
-        return git.Repo(folder)
+        repo = git.Repo(folder)
+        keys = _command_keys(repo)
+        if keys:
+            raise InvalidInput(
+                f"{folder}/.git/config sets {', '.join(sorted(keys)[:5])}, which would make git "
+                "run a command", hint="remove those keys from .git/config: bmadgen runs no command "
+                "that a repository's config names")
+        repo.git.set_persistent_git_options(c=NEUTRALISED)
+        return repo
     if not create:
         from bmadgen.models import NextAction
 
@@ -46,6 +83,7 @@ def open_repo(folder: Path, *, create: bool = False):
                        action=NextAction(kind="create_project"))
     folder.mkdir(parents=True, exist_ok=True)
     repo = git.Repo.init(folder, initial_branch="main")
+    repo.git.set_persistent_git_options(c=NEUTRALISED)
     return repo
 
 
@@ -78,7 +116,7 @@ def commit(folder: Path, message: str, paths: list[str] | None = None, *, allow_
     if not has_head and not allow_empty and not list(repo.index.entries):
         return None
     actor = _actor(repo)
-    new = repo.index.commit(message, author=actor, committer=actor)
+    new = repo.index.commit(message, author=actor, committer=actor, skip_hooks=True)
     return new.hexsha
 
 
@@ -112,7 +150,7 @@ def diff(folder: Path, relpath: str, rev_a: str | None = None, rev_b: str | None
             raise InvalidInput(f"invalid revision {rev!r}")
     args = [a for a in (rev_a, rev_b) if a]
     try:
-        return repo.git.diff(*args, "--", relpath)
+        return repo.git.diff("--no-ext-diff", "--no-textconv", *args, "--", relpath)
     except git.GitCommandError as exc:
         raise NotFound(f"cannot diff {relpath}: unknown revision in {args}") from exc
 

@@ -157,7 +157,7 @@ def test_sandbox_commands(docker_client, cli, small_box) -> None:
     code, out, _ = cli("sandbox", "rm", name, "--json")
     assert code == 0 and json.loads(out)[0]["status"] == "removed"
     code, _, err = cli("sandbox", "rm", name)
-    assert code == 4 and "no bmadgen sandbox" in err
+    assert code == 4 and "no sandbox" in err and "among bmadgen's" in err
 
 
 @pytest.fixture

@@ -127,9 +127,20 @@ def sections(markdown: str) -> list[tuple[int, str, str]]:
 
 
 def _read(context: CheckContext, relpath: str) -> str:
-    path = context.folder / relpath
-    # A hand edit may leave bytes that are not UTF-8; the checks still read what they can.
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    """The file's text, read leniently (a hand edit may leave bytes that are not UTF-8; the
+    checks still read what they can). A file that is missing, or refused by the path guard (a
+    link out of the project, a device), reads as empty: it is scored, never passed unread."""
+    return _read_guarded(context, relpath) or ""
+
+
+def _read_guarded(context: CheckContext, relpath: str) -> str | None:
+    """The file's text (lenient, as `_read`), or None when it is missing or refused."""
+    from bmadgen.fsutil import read_project_text
+
+    try:
+        return read_project_text(context.folder, relpath, relpath, lenient=True)
+    except BmadgenError:
+        return None
 
 
 def _section_body(markdown: str, title: str) -> str:
@@ -214,15 +225,25 @@ def screen_per_feature(context: CheckContext) -> Verdict:
 
 
 def _prototype_files(context: CheckContext) -> list[Path]:
+    """The prototype's files, links included (a link out of the project is read as empty by
+    `_read`, so it fails the checks instead of being skipped)."""
     folder = context.folder / "prototype"
-    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() or p.is_symlink())
+
+
+def _prototype_text(context: CheckContext, path: Path) -> str | None:
+    return _read_guarded(context, path.relative_to(context.folder).as_posix())
 
 
 @check
 def prototype_offline(context: CheckContext) -> Verdict:
     files = _prototype_files(context)
-    external = [p.name for p in files if _EXTERNAL.search(p.read_text(encoding="utf-8", errors="replace"))]
-    return share([p.name for p in files], external, "external URLs in",
+    # A page that could not be read (a link out of the project) is not known to be offline.
+    external = [p.name for p in files
+                if (text := _prototype_text(context, p)) is None or _EXTERNAL.search(text)]
+    return share([p.name for p in files], external, "external URLs (or unreadable) in",
                  nothing="no prototype files")
 
 
@@ -230,7 +251,12 @@ def prototype_offline(context: CheckContext) -> Verdict:
 def prototype_links(context: CheckContext) -> Verdict:
     broken, total = [], 0
     for path in (p for p in _prototype_files(context) if p.suffix == ".html"):
-        for target in _LINK.findall(path.read_text(encoding="utf-8", errors="replace")):
+        text = _prototype_text(context, path)
+        if text is None:  # refused: a link out of the project is a broken page, not a pass
+            total += 1
+            broken.append(f"{path.name} (not readable inside the project)")
+            continue
+        for target in _LINK.findall(text):
             total += 1
             if not (path.parent / target).is_file():
                 broken.append(f"{path.name} -> {target}")

@@ -19,13 +19,18 @@ def stack_name(project_dir: Path) -> str:
     """`stack.name` from the project's appspec.yaml; the default stack when there is none."""
     import yaml
 
-    spec = Path(project_dir) / "appspec.yaml"
-    if not spec.is_file():
+    from bmadgen.appspec import MAX_SPEC_BYTES, SPEC_FILENAME
+    from bmadgen.fsutil import read_project_text
+
+    try:  # through the path guard and the bounded reader: the spec is the project's, not ours
+        text = read_project_text(Path(project_dir), SPEC_FILENAME, "the app spec",
+                                 max_bytes=MAX_SPEC_BYTES)
+    except NotFound:
         return DEFAULT_STACK
     try:
-        data = yaml.safe_load(spec.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{spec} is not valid YAML: {exc}") from exc
+        raise InvalidInput(f"{SPEC_FILENAME} is not valid YAML: {exc}") from exc
     stack = data.get("stack") if isinstance(data, dict) else None
     name = stack.get("name") if isinstance(stack, dict) else stack
     return identifier(name, "stack name") if isinstance(name, str) else DEFAULT_STACK

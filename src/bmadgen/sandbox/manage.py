@@ -91,7 +91,7 @@ def find(client: Any, ref: str) -> Any:
         labels = container.labels or {}
         if ref in (container.name, labels.get("bmadgen.run")) or container.id.startswith(ref):
             return container
-    raise NotFound(f"no bmadgen sandbox {ref!r}", hint="list the sandboxes",
+    raise NotFound(f"no sandbox {ref!r} among bmadgen's", hint="list the sandboxes",
                    action=NextAction(kind="list_sandboxes"))
 
 

@@ -34,6 +34,7 @@ from typing import Any, Self
 
 from bmadgen.errors import BmadgenError, EnvironmentUnavailable, InvalidInput, StoreError
 from bmadgen.fsutil import disk_nearly_full
+from bmadgen.models import NextAction
 from bmadgen.validation import MAX_INT
 
 BUSY_TIMEOUT_MS = 30_000
@@ -41,7 +42,10 @@ DB_FILENAME = "bmadgen.db"
 # Parameters of one statement: positional or named.
 Params = tuple[Any, ...] | dict[str, Any]
 SQLITE_MAGIC = b"SQLite format 3\x00"
-RESTORE_HINT = "run `bmadgen doctor`; move the file away or restore it from a backup"
+RESTORE_HINT = "move the file away or restore it from a backup; check it first with"
+# Hints that end by pointing at the doctor: the error carries that as its next action, which
+# the face words as a command (cli/wording.py).
+DOCTOR = NextAction(kind="doctor")
 READ_ONLY_HINT = ("make the file and its folder writable (or mount the disk read-write), or set "
                   "BMADGEN_HOME to a writable folder; commands that only read work as they are")
 
@@ -51,7 +55,7 @@ READ_ONLY_HINT = ("make the file and its folder writable (or mount the disk read
 _STORE_FAILURES = {
     3: ("permission denied", "check who owns the file and its folder (ls -l)"),  # SQLITE_PERM
     8: ("the store is read-only", READ_ONLY_HINT),  # SQLITE_READONLY
-    10: ("disk I/O error", "check the disk (free space, `dmesg`), then run `bmadgen doctor`"),
+    10: ("disk I/O error", "check the disk (free space, `dmesg`), then run"),
     11: ("the database file is corrupt", RESTORE_HINT),  # SQLITE_CORRUPT
     13: ("the disk is full", "free some space, then try again; the store itself is fine"),
     14: ("the database file cannot be opened",  # SQLITE_CANTOPEN
@@ -123,9 +127,11 @@ def store_error(exc: sqlite3.Error, path: Path | str) -> BmadgenError | None:
     if primary in _STORE_FAILURES:
         what, hint = _STORE_FAILURES[primary]
         kind = EnvironmentUnavailable if primary in (8, 13) else StoreError
-        return kind(f"the store at {path} cannot be used: {what} ({exc})", hint=hint)
+        return kind(f"the store at {path} cannot be used: {what} ({exc})", hint=hint,
+                    action=DOCTOR if hint.endswith((" with", " run")) else None)
     if type(exc) is sqlite3.DatabaseError:  # no code, e.g. an older Python: the file is bad
-        return StoreError(f"the store at {path} cannot be read: {exc}", hint=RESTORE_HINT)
+        return StoreError(f"the store at {path} cannot be read: {exc}", hint=RESTORE_HINT,
+                          action=DOCTOR)
     return None
 
 
@@ -285,7 +291,7 @@ def check_header(path: Path) -> None:
         raise StoreError(
             f"the store at {path} is truncated ({size} bytes, the header says "
             f"{page_count * page_size})",
-            hint=RESTORE_HINT,
+            hint=RESTORE_HINT, action=DOCTOR,
         )
 
 
@@ -380,7 +386,8 @@ def open_store(path: Path | None = None, *, migrate: bool = True) -> Store:
         if isinstance(exc, StoreError):
             raise
         raise store_error(exc, path) or StoreError(
-            f"the store at {path} cannot be opened: {exc}", hint=RESTORE_HINT
+            f"the store at {path} cannot be opened: {exc}", hint=RESTORE_HINT,
+            action=DOCTOR
         ) from exc
     return Store(path, conn)
 
@@ -405,7 +412,8 @@ def _open_read_only(path: Path, reason: str) -> Store:
             conn = None
             if suffix:
                 raise store_error(exc, path) or StoreError(
-                    f"the store at {path} cannot be opened: {exc}", hint=RESTORE_HINT
+                    f"the store at {path} cannot be opened: {exc}", hint=RESTORE_HINT,
+            action=DOCTOR
                 ) from exc
         except StoreError:
             conn.close()

@@ -21,7 +21,7 @@ from typing import Any
 
 from bmadgen import definitions
 from bmadgen.definitions import ProjectType, Question, Workflow
-from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.errors import BmadgenError, InvalidInput, NotFound
 from bmadgen.fsutil import read_user_text
 from bmadgen.models import NextAction
 from bmadgen.plan import Answers
@@ -142,8 +142,13 @@ def to_prompt_text(question: Question, value: Any) -> str:
 def load_file(path: Path, ptype: ProjectType, flow: Workflow | None = None) -> Answers:
     """Read (bounded: a regular UTF-8 file of at most MAX_FILE_BYTES) and check an answers
     file."""
-    text = read_user_text(path, "answers file", max_bytes=MAX_FILE_BYTES,
-                          hint=f"`bmadgen answers sample --type {ptype.id}` prints one")
+    try:
+        text = read_user_text(path, "answers file", max_bytes=MAX_FILE_BYTES)
+    except BmadgenError as exc:  # the face words the action: a sample shows the layout
+        if exc.hint is None and exc.action is None:
+            exc.hint = "a sample answers file shows the layout"
+            exc.action = NextAction(kind="sample_answers", project_type=ptype.id)
+        raise
     return parse_text(text, ptype, source=str(path), flow=flow)
 
 

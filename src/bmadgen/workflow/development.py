@@ -69,7 +69,7 @@ def _gates_summary(report: GateRunReport) -> str:
     where = f"{report.backend} sandbox" + ("" if report.isolated else " (NOT ISOLATED)")
     verdicts = ", ".join(f"{v.slice} {v.verdict}" for v in report.verdicts)
     text = (f"{'passed' if report.passed else 'failed'} in the {where}: {verdicts or 'no slices'}"
-            f" (run {report.run_id}; details: bmadgen gate show {report.run_id})")
+            f" (gate run {report.run_id})")
     if failing:
         text += f"; failing: {', '.join(failing[:10])}"
     return text

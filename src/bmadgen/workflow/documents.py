@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from bmadgen import definitions, vcs
 from bmadgen.definitions import Phase, Workflow
 from bmadgen.errors import InvalidInput, NotFound
+from bmadgen.fsutil import read_project_text
 from bmadgen.models import Project
 from bmadgen.store import Store
 from bmadgen.workflow import drift, state
@@ -70,7 +71,7 @@ def list_documents(store: Store, project: Project) -> list[DocumentInfo]:
             name=name, path=relpath, phase=phase.id, exists=(folder / relpath).is_file(),
             phase_status=st.status,
             changed_since_approval=approved is not None
-            and drift.file_hash(folder / relpath) != approved))
+            and drift.file_hash(folder, relpath) != approved))
     return out
 
 
@@ -80,10 +81,10 @@ def show_document(project: Project, name: str, rev: str | None = None) -> str:
         if rev.startswith("-"):
             raise InvalidInput(f"invalid revision {rev!r}")
         return vcs.file_at(folder, relpath, rev)
-    path = folder / relpath
-    if not path.is_file():
-        raise NotFound(f"{relpath} does not exist yet")
-    return path.read_text(encoding="utf-8", errors="replace")
+    try:  # the path guard first: a document replaced by a link out of the project is refused
+        return read_project_text(folder, relpath, relpath, lenient=True)
+    except NotFound:
+        raise NotFound(f"{relpath} does not exist yet") from None
 
 
 def document_history(project: Project, name: str, limit: int = 50) -> list[DocumentCommit]:

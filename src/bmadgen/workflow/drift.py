@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from bmadgen import pathguard
 from bmadgen.definitions import Phase, Workflow
 from bmadgen.store import Store
 from bmadgen.workflow import state
@@ -25,22 +26,31 @@ class DriftFinding(BaseModel):
 
 
 def expand(folder: Path, produces: list[str]) -> list[str]:
-    """The files a phase produces: folders (ending in '/') expand to the files inside them."""
+    """The files a phase produces: folders (ending in '/') expand to the files inside them,
+    links included (never followed: `file_hash` judges them)."""
     out: list[str] = []
     for relpath in produces:
         if relpath.endswith("/"):
             base = folder / relpath
-            if base.is_dir():
+            if base.is_dir() and pathguard.problem(folder, relpath.rstrip("/")) is None:
                 out += sorted(p.relative_to(folder).as_posix() for p in base.rglob("*")
-                              if p.is_file())
+                              if p.is_file() or p.is_symlink())
         else:
             out.append(relpath)
     return out
 
 
-def file_hash(path: Path) -> str | None:
+REFUSED = "refused: "
+
+
+def file_hash(folder: Path, relpath: str) -> str | None:
+    """The file's SHA-256; None when it does not exist. A path the guard refuses (a link out of
+    the project) is not read: its "hash" names the problem, so it shows as a change."""
+    problem = pathguard.problem(folder, relpath)
+    if problem is not None:
+        return f"{REFUSED}{problem}"
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256((folder / relpath).read_bytes()).hexdigest()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
@@ -48,7 +58,7 @@ def file_hash(path: Path) -> str | None:
 def hashes(folder: Path, phase: Phase) -> dict[str, str]:
     out = {}
     for relpath in expand(folder, phase.produces):
-        digest = file_hash(folder / relpath)
+        digest = file_hash(folder, relpath)
         if digest is not None:
             out[relpath] = digest
     return out

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from bmadgen import appspec, definitions, memory, projects, tasks, vcs
+from bmadgen import appspec, definitions, memory, pathguard, projects, tasks, vcs
 from bmadgen.agents import checklists, runner
 from bmadgen.agents.checklists import ChecklistResult
 from bmadgen.agents.provider import get_provider
@@ -234,7 +234,9 @@ def _ours(st: PhaseState, relpath: str) -> set[str]:
 def _refuse_overwriting_edits(folder: Path, phase: Phase, st: PhaseState) -> None:
     edited = []
     for relpath in drift.expand(folder, phase.produces):
-        digest = drift.file_hash(folder / relpath)
+        digest = drift.file_hash(folder, relpath)
+        if digest is not None and digest.startswith(drift.REFUSED):  # not even --force helps
+            pathguard.inside(folder, relpath, "the project folder", links=False)
         if digest is not None and digest not in _ours(st, relpath):
             edited.append(relpath)
     if edited:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bmadgen import pathguard
 from bmadgen.errors import Conflict, EnvironmentUnavailable, InvalidInput, NotFound
 from bmadgen.fsutil import disk_nearly_full, os_error, write_text_atomic
 from bmadgen.models import NextAction, Project
@@ -23,9 +24,9 @@ def project_folder(project: Project) -> Path:
 def write_file(folder: Path, relpath: str, content: str) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one. A full
     disk or a read-only folder is one error line (exit 7), and leaves no temporary file."""
-    target = (folder / relpath).resolve()
-    if not target.is_relative_to(folder.resolve()):
-        raise InvalidInput(f"refusing to write outside the project folder: {relpath}")
+    # The path guard: no absolute path, no `..`, and no link on the way (writes never go
+    # through links, so a document replaced by a link to a file elsewhere is refused).
+    target = pathguard.inside(folder, relpath, "the project folder", links=False)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(target, content)

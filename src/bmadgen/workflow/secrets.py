@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bmadgen.errors import BmadgenError
+from bmadgen.fsutil import read_project_text
 from bmadgen.plan import Answers
 
 # Well-known key formats: a prefix and enough key material that prose does not match.
@@ -62,10 +64,10 @@ def find(answers: Answers, folder: Path | None = None,
                 continue
             found_in = []
             for relpath in files or []:
-                try:
-                    content = (folder / relpath).read_text(encoding="utf-8",
-                                                           errors="replace") if folder else ""
-                except OSError:
+                try:  # through the path guard: a file linked from outside is not read
+                    content = read_project_text(folder, relpath, relpath,
+                                                lenient=True) if folder else ""
+                except BmadgenError:
                     continue
                 if any(m in content for m in matches):
                     found_in.append(relpath)
