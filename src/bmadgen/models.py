@@ -91,13 +91,14 @@ class SearchPage(Page[Memory]):
     words: list[str]
     matched: Literal["all", "any"] = Field(
         description="'all' when every word matched; 'any' when that found nothing and the "
-        "search was retried with OR"
+        "search was retried with fewer words (see `matched_words`)"
     )
-    ranked: int = Field(
+    matched_words: int = Field(
         default=0,
-        description="how many matches were ranked: all of them, or the newest 1,000 when more "
-        "matched (narrow the query to rank older ones)",
+        description="how many of `words` each result holds at least (all of them when "
+        "`matched` is 'all')",
     )
+    ranked: int = Field(default=0, description="how many matches were ranked: all of them")
 
 
 NextActionKind = Literal[
