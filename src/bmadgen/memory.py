@@ -48,13 +48,7 @@ PROXIMITY = 2
 PROXIMITY_BOOST = 1.3
 # Words of a question that say nothing about what is asked. They are dropped from a query
 # that has other words: "how fast do refunds get processed" searches "fast refunds processed".
-STOP_WORDS = frozenset("""
-a about after all also am an and any are as at be been before being but by can could did do
-does doing done for from get gets got had has have having he her here hers him his how i if in
-into is it its just me my no nor not of on or our ours out over she should so some such than
-that the their them then there these they this those to too under until up us very was we were
-what when where which while who whom why will with would you your yours
-""".split())
+STOP_WORDS = frozenset(["a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "for", "from", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "my", "no", "nor", "not", "of", "on", "or", "our", "ours", "out", "over", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too", "under", "until", "up", "us", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours"])
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MEMORY_KEYS = ("id", "project_id", "kind", "title", "content", "importance", "task_id",
                 "file_path", "line_start", "line_end", "created_at")
