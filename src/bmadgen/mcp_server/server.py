@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
@@ -510,6 +511,31 @@ def _workflow_tools(server: MCPServer, backend: Backend) -> None:
             return _result(workflow.write_phase(session, phase, force=force))
 
     @server.tool(annotations=WRITER, description=(
+        "Write a phase with your own model through MCP sampling: the server asks you for each "
+        "section (persona, instruction, context), checks the answer like a provider's output "
+        "(a misfit is asked once more, saying why), and leaves the phase awaiting approval. "
+        "The phase's questions must be answered first. Needs a client that supports sampling; "
+        "otherwise use next_section and submit_section."))
+    async def sample_phase(ctx: Context, phase: PhaseArg = None,
+                           budget_tokens: Annotated[int, Field(ge=200, le=8000)] = 1500,
+                           max_tokens: Annotated[int, Field(ge=100, le=8000)] = 1200,
+                           project_id: ProjectRef = None) -> dict[str, Any]:
+        capabilities = ctx.client_capabilities
+        if capabilities is None or capabilities.sampling is None:
+            raise ToolError("this client does not support MCP sampling; write the phase with "
+                            "next_section and submit_section, then write_phase")
+
+        def write(task: Any, problem: str | None) -> str:
+            return anyio.from_thread.run(_sample, ctx, task, problem, max_tokens)
+
+        def run() -> dict[str, Any]:
+            with backend.session(project_id) as session:
+                return _result(workflow.write_phase_with_model(session, write, phase,
+                                                               budget_tokens=budget_tokens))
+
+        return await anyio.to_thread.run_sync(run)
+
+    @server.tool(annotations=WRITER, description=(
         "Approve a phase awaiting approval: commits its documents and records a handoff."))
     def approve_phase(phase: PhaseArg = None, project_id: ProjectRef = None) -> dict[str, Any]:
         with backend.session(project_id) as session:
@@ -520,6 +546,29 @@ def _workflow_tools(server: MCPServer, backend: Backend) -> None:
     def rollback_phase(phase: str, project_id: ProjectRef = None) -> dict[str, Any]:
         with backend.session(project_id) as session:
             return _result(workflow.rollback_phase(session, phase))
+
+
+async def _sample(ctx: Context, task: Any, problem: str | None, max_tokens: int) -> str:
+    """Ask the client's model for one section; its text answer."""
+    from mcp.types import SamplingMessage, TextContent
+
+    form = {"table": "Answer with one JSON object {\"columns\": [...], \"rows\": [[...]]} "
+                     "and nothing else.",
+            "bullet-list": "Answer with one item per line, each starting with '- '.",
+            "numbered-list": "Answer with one item per line, each starting with '- '."}
+    persona = "; ".join(f"{key}: {value}" for key, value in task.persona.items())
+    text = (f"Write the section \"{task.title}\" of the {task.phase} document.\n"
+            f"Instruction: {task.instruction or 'write what the title says'}\n"
+            f"{form.get(task.type, 'Answer with the section text only, no heading.')}\n"
+            + (f"Your previous answer did not fit: {problem}\n" if problem else "")
+            + f"\nProject context:\n{task.context}")
+    answer = await ctx.session.create_message(
+        messages=[SamplingMessage(role="user", content=TextContent(type="text", text=text))],
+        system_prompt=f"You are {task.persona.get('name', task.agent)}, the "
+                      f"{task.persona.get('title', task.agent)} ({persona}).",
+        max_tokens=max_tokens)
+    content = answer.content
+    return content.text if isinstance(content, TextContent) else ""
 
 
 # ---------------------------------------------------------------- prompts and resources

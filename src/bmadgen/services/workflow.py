@@ -254,3 +254,12 @@ def search_documents(session: Session, query: str, *, limit: int = 10) -> list[D
                                     excerpt=body[:400]))
     hits.sort(key=lambda hit: -hit.score)
     return hits[:limit]
+
+
+def write_phase_with_model(session: Session, write: drafting.SectionWriter,
+                           phase: str | None = None, *,
+                           budget_tokens: int = 2000) -> PhaseResult:
+    """Run a phase asking `write(section task, problem)` for the text of every section (the MCP
+    face asks the client's model through sampling); it then awaits approval."""
+    return drafting.write_phase_with(session.store, session.project(), phase, write,
+                                     budget_tokens=budget_tokens)

@@ -14,7 +14,9 @@ A section is named by a key: its template id, plus `[feature.story]` numbers whe
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,13 @@ class _Slot(BaseModel):
     title: str
 
 
+def _slot(section: Section, context: FillContext) -> _Slot:
+    title = runner.render_title(section.title, project_title=context.plan.title,
+                                item=context.item, index=context.index,
+                                parent_index=context.parent_index)
+    return _Slot(key=section_key(section, context), section=section, title=title)
+
+
 class _Recorder:
     """A provider that fills nothing and notes every section it is asked for, in order."""
 
@@ -95,10 +104,7 @@ class _Recorder:
         self.slots: list[_Slot] = []
 
     def fill(self, section: Section, context: FillContext) -> Filled:
-        title = runner.render_title(section.title, project_title=context.plan.title,
-                                    item=context.item, index=context.index,
-                                    parent_index=context.parent_index)
-        self.slots.append(_Slot(key=section_key(section, context), section=section, title=title))
+        self.slots.append(_slot(section, context))
         return Table(columns=[], rows=[]) if section.type == "table" else ""
 
     def appspec(self, plan: Plan) -> AppSpec:
@@ -149,6 +155,20 @@ def _as_filled(section: Section, content: Any) -> Filled:
             raise InvalidInput(f"the table for section {section.id!r} is not valid: {problems}",
                                hint=f"send {runner.expected_content(section)}") from exc
     return runner.check_filled(section, content, "the submission")
+
+
+def _checked(section: Section, key: str, content: Any) -> Any:
+    """The content as stored (JSON-ready), checked: its form, its size, not empty."""
+    filled = _as_filled(section, content)
+    stored = filled.model_dump() if isinstance(filled, Table) else filled
+    size = len(json.dumps(stored))
+    if size > MAX_SECTION_CHARS:
+        raise InvalidInput(f"section {key!r} is {size} characters; the limit is "
+                           f"{MAX_SECTION_CHARS}", hint="shorten it")
+    if _is_empty(stored):
+        raise InvalidInput(f"section {key!r} is empty",
+                           hint=f"send {runner.expected_content(section)}")
+    return stored
 
 
 def _is_empty(content: Any) -> bool:
@@ -209,7 +229,12 @@ def next_section(store: Store, project: Project, phase_id: str | None = None, *,
     todo = [slot for slot in slots if slot.key not in drafts]
     if not todo:
         return None
-    slot = todo[0]
+    return _section_task(store, project, phase, plan, todo[0], written=len(slots) - len(todo),
+                         total=len(slots), budget_tokens=budget_tokens)
+
+
+def _section_task(store: Store, project: Project, phase: Phase, plan: Plan, slot: _Slot, *,
+                  written: int, total: int, budget_tokens: int) -> SectionTask:
     agent = definitions.agent(phase.agent)
     persona = {"name": agent.name, "title": agent.title, **agent.persona}
     return SectionTask(
@@ -217,7 +242,7 @@ def next_section(store: Store, project: Project, phase_id: str | None = None, *,
         type=slot.section.type or "paragraphs", instruction=slot.section.instruction.strip(),
         expected=runner.expected_content(slot.section),
         context=project_context(store, project, phase, plan, budget_tokens=budget_tokens),
-        written=len(slots) - len(todo), total=len(slots))
+        written=written, total=total)
 
 
 def submit_section(store: Store, project: Project, phase_id: str | None, key: str,
@@ -228,15 +253,7 @@ def submit_section(store: Store, project: Project, phase_id: str | None, key: st
     if key not in slots:
         raise NotFound(f"phase {phase.id} has no section {key!r}",
                        hint=f"sections are: {', '.join(list(slots)[:40])}")
-    filled = _as_filled(slots[key].section, content)
-    stored = filled.model_dump() if isinstance(filled, Table) else filled
-    size = len(json.dumps(stored))
-    if size > MAX_SECTION_CHARS:
-        raise InvalidInput(f"section {key!r} is {size} characters; the limit is "
-                           f"{MAX_SECTION_CHARS}", hint="shorten it")
-    if _is_empty(stored):
-        raise InvalidInput(f"section {key!r} is empty",
-                           hint=f"send {runner.expected_content(slots[key].section)}")
+    stored = _checked(slots[key].section, key, content)
     with store.write() as conn:
         conn.execute(
             "INSERT INTO section_drafts (project_id, phase, section, content, submitted_at) "
@@ -270,6 +287,75 @@ def write_phase(store: Store, project: Project, phase_id: str | None = None, *,
         conn.execute("DELETE FROM section_drafts WHERE project_id = ? AND phase = ?",
                      (project.id, phase.id))
     return result
+
+
+# ------------------------------------------------------------------ a model asked directly
+
+# Asked for one section: (what to write, the problem with the previous answer or None) ->
+# the model's text. The MCP face asks the client's model through sampling.
+SectionWriter = Callable[[SectionTask, "str | None"], str]
+WRITE_ATTEMPTS = 2  # a model's answer that does not fit is asked for once more, saying why
+
+
+def content_from_text(text: str, kind: str) -> Any:
+    """A model's text as section content: a table from the JSON object in it, a list from its
+    lines (bullets and numbers removed), else the text."""
+    text = text.strip()
+    if kind == "table":
+        start, end = text.find("{"), text.rfind("}")
+        try:
+            return json.loads(text[start:end + 1]) if start >= 0 else text
+        except ValueError:
+            return text
+    if kind in ("bullet-list", "numbered-list"):
+        items = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip()
+                 for line in text.splitlines()]
+        return [item for item in items if item]
+    return text
+
+
+class WriterProvider:
+    """Fills each section by asking a model (through `write`), its answer checked like any
+    provider's output; a misfit is asked again once with the reason."""
+
+    name = PROVIDER_NAME
+
+    def __init__(self, store: Store, project: Project, phase: Phase, plan: Plan,
+                 write: SectionWriter, *, total: int, budget_tokens: int) -> None:
+        self.store, self.project, self.phase, self.plan = store, project, phase, plan
+        self.write, self.total, self.budget_tokens = write, total, budget_tokens
+        self.written = 0
+
+    def fill(self, section: Section, context: FillContext) -> Filled:
+        slot = _slot(section, context)
+        task = _section_task(self.store, self.project, self.phase, self.plan, slot,
+                             written=self.written, total=self.total,
+                             budget_tokens=self.budget_tokens)
+        problem: str | None = None
+        for _ in range(WRITE_ATTEMPTS):
+            content = content_from_text(self.write(task, problem), task.type)
+            try:
+                stored = _checked(section, slot.key, content)
+            except InvalidInput as exc:
+                problem = exc.one_line()
+                continue
+            self.written += 1
+            return _as_filled(section, stored)
+        raise InvalidInput(f"the client's model gave no usable content for section "
+                           f"{slot.key!r}: {problem}",
+                           hint="write it with next_section and submit_section instead")
+
+    def appspec(self, plan: Plan) -> AppSpec:
+        return OfflineProvider().appspec(plan)
+
+
+def write_phase_with(store: Store, project: Project, phase_id: str | None,
+                     write: SectionWriter, *, budget_tokens: int = 2000) -> engine.PhaseResult:
+    """Run the phase asking `write` for every section; it then awaits approval."""
+    phase, plan = _ready(store, project, phase_id)
+    provider = WriterProvider(store, project, phase, plan, write,
+                              total=len(_slots(phase, plan)), budget_tokens=budget_tokens)
+    return engine.run_phase(store, project, phase.id, provider=provider)
 
 
 # ------------------------------------------------------------------ context
