@@ -169,16 +169,16 @@ def query_words(query: str) -> list[str]:
     return list(seen)
 
 
-def fts_expression(project_id: int, words: list[str], *, need: int | None = None,
-                   importance: str | None = None, near: bool = False) -> str:
-    """The FTS5 query: the project's scope token AND memories holding at least `need` of the
-    words (all of them by default), searched in title and content; with `near`, only where
-    those words stand within PROXIMITY words of each other.
+def fts_expression(words: list[str], *, need: int | None = None, near: bool = False) -> str:
+    """The FTS5 query for memories holding at least `need` of the words (all of them by
+    default) in their title or content; with `near`, only where those words stand within
+    PROXIMITY words of each other.
 
     Each word is quoted, so FTS5 operators (AND, NEAR, *, :) in user text are plain words; the
     column filter keeps a word such as "p3" from matching the scope column of every memory.
-    The scope column also holds the importance (`icritical` ...), so that filter is applied
-    inside the index too.
+    The project and the importance are not part of it: a term in the query that most rows
+    hold (the project's scope token) makes bm25 read that term's whole list, about 8 ms at
+    100,000 memories, so they are filtered by the join instead (`_RANKED_SQL`).
     """
     terms = [f'"{w}"' for w in words]
     need = len(terms) if need is None else max(1, min(need, len(terms)))
@@ -187,10 +187,7 @@ def fts_expression(project_id: int, words: list[str], *, need: int | None = None
         body = " OR ".join(f"NEAR({group}, {PROXIMITY})" for group in groups)
     else:
         body = " OR ".join("(" + group.replace(" ", " AND ") + ")" for group in groups)
-    scope = f'scope:"p{project_id}"'
-    if importance:
-        scope += f' AND scope:"i{importance}"'
-    return f"{scope} AND {{title content}} : ({body})"
+    return f"{{title content}} : ({body})"
 
 
 def _tiers(count: int) -> list[int]:
@@ -231,11 +228,10 @@ def search(
     page = SearchPage(items=[], total=0, limit=limit, offset=offset, query=query, words=words,
                       matched="all", matched_words=len(words))
     for need in _tiers(len(words)):
-        expression = fts_expression(project_id, words, need=need, importance=importance)
-        close = (fts_expression(project_id, words, need=need, importance=importance, near=True)
-                 if need > 1 else _NOTHING)
-        page.items, page.total = _ranked(store, project_id, expression, close, limit, offset,
-                                         now)
+        expression = fts_expression(words, need=need)
+        close = fts_expression(words, need=need, near=True) if need > 1 else _NOTHING
+        page.items, page.total = _ranked(store, project_id, importance, expression, close,
+                                         limit, offset, now)
         page.ranked = page.total
         page.matched = "all" if need == len(words) else "any"
         page.matched_words = need
@@ -250,9 +246,9 @@ def search(
 # order memories that match about equally well, and can never lift a match past one whose
 # text fits more than 10% better. SQLite keeps only the LIMIT best rows while sorting.
 #
-# Cost: bm25 runs once per match (~3-7 us), so `search` first drops query words that are so
-# common they cannot change the ranking (see `_discriminating`): a natural question's "how",
-# "do" and "get" would otherwise make every memory a match. Figures: docs/performance.md.
+# Cost: bm25 runs once per match (~3-7 us), so `search` drops the words of a question that
+# carry no meaning (a natural question's "how", "do" and "get" would make every memory a
+# match), and asks for all the words before fewer of them. Figures: docs/performance.md.
 _IMPORTANCE_CASE = " ".join(f"WHEN '{k}' THEN {v}" for k, v in IMPORTANCE_RANK.items())
 _RANKED_SQL = f"""
     WITH hits AS MATERIALIZED (
@@ -270,7 +266,7 @@ _RANKED_SQL = f"""
                AS score,
                count(*) OVER () AS total
         FROM hits JOIN memories m INDEXED BY memories_rank ON m.id = hits.rowid
-        WHERE m.project_id = :project
+        WHERE m.project_id = :project AND (:importance IS NULL OR m.importance = :importance)
         ORDER BY score DESC, m.id DESC
         LIMIT :limit OFFSET :offset
     )
@@ -278,22 +274,29 @@ _RANKED_SQL = f"""
     FROM ranked JOIN memories m ON m.id = ranked.id
     ORDER BY ranked.score DESC, m.id DESC
 """
-_COUNT_SQL = "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH :expr"
+_COUNT_SQL = """
+    SELECT count(*) FROM memories_fts JOIN memories m INDEXED BY memories_rank
+    ON m.id = memories_fts.rowid
+    WHERE memories_fts MATCH :expr AND m.project_id = :project
+    AND (:importance IS NULL OR m.importance = :importance)
+"""
 
 
 _NOTHING = 'scope:"nothing"'  # a query that matches no memory: no proximity to reward
 
 
-def _ranked(store: Store, project_id: int, expression: str, close: str, limit: int,
-            offset: int, now: float) -> tuple[list[Memory], int]:
+def _ranked(store: Store, project_id: int, importance: str | None, expression: str,
+            close: str, limit: int, offset: int, now: float) -> tuple[list[Memory], int]:
     """One page of ranked matches (those matching `close` boosted) and the number of
     matches."""
-    params = {"expr": expression, "close": close, "project": project_id, "now": now,
-              "limit": limit, "offset": offset}
+    params = {"expr": expression, "close": close, "project": project_id,
+              "importance": importance, "now": now, "limit": limit, "offset": offset}
     rows = store.query(_RANKED_SQL, params)
     if rows:
         total = int(rows[0]["total"])
-    else:  # past the last page: count them (the index alone answers, no bm25)
+    elif offset:  # past the last page: count them (the index alone answers, no bm25)
         total = int(store.scalar(_COUNT_SQL, params))
+    else:
+        total = 0
     items = [Memory(**{key: row[key] for key in _MEMORY_KEYS}, score=row["score"]) for row in rows]
     return items, total
