@@ -59,8 +59,9 @@ def load_store(home: Path, size: int, seed: int = 7) -> tuple[recall_set.RecallS
     return data, [first + i for i in range(len(data.memories))]
 
 
-def in_process_top1(size: int) -> tuple[int, int, float]:
-    """(hits, questions, p95 ms) of the search behind recall_context, in process."""
+def in_process_top1(size: int, rounds: int) -> tuple[int, int, float, float]:
+    """(hits, questions, median ms, p95 ms) of the search behind recall_context, in process;
+    every question asked `rounds` times for the times."""
     from bmadgen.services import memory
     from bmadgen.services.session import open_session
 
@@ -68,12 +69,15 @@ def in_process_top1(size: int) -> tuple[int, int, float]:
         data, ids = load_store(Path(tmp), size)
         hits, times = 0, []
         with open_session() as session:
-            for question in data.questions:
-                start = time.perf_counter()
-                found = memory.search(session, question.text, limit=10)
-                times.append(time.perf_counter() - start)
-                hits += bool(found.items) and found.items[0].id == ids[question.answer]
-    return hits, len(data.questions), percentile(times, 95) * 1000
+            for round_ in range(rounds):
+                for question in data.questions:
+                    start = time.perf_counter()
+                    found = memory.search(session, question.text, limit=10)
+                    times.append(time.perf_counter() - start)
+                    if round_ == 0:
+                        hits += bool(found.items) and found.items[0].id == ids[question.answer]
+    return (hits, len(data.questions), statistics.median(times) * 1000,
+            percentile(times, 95) * 1000)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -161,9 +165,10 @@ def main() -> None:
     print(f"| recall_context top-1 over stdio, {size:,} memories | "
           f"{figures['hits']}/{figures['questions']} | >= 95% |")
     for quality_size in quality_sizes:
-        hits, total, p95 = in_process_top1(quality_size)
-        print(f"| search top-1 in process, {quality_size:,} memories | {hits}/{total} "
-              f"({100 * hits / total:.0f}%), p95 {p95:.2f} ms | >= 95%, p95 <= 20 ms |")
+        hits, total, median, p95 = in_process_top1(quality_size, args.rounds)
+        print(f"| search in process, {quality_size:,} memories ({total} questions x "
+              f"{args.rounds}) | top-1 {hits}/{total} ({100 * hits / total:.0f}%), median "
+              f"{median:.2f} ms, p95 {p95:.2f} ms | >= 95%, p95 <= 20 ms |")
 
 
 if __name__ == "__main__":

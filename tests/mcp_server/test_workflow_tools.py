@@ -79,6 +79,17 @@ async def test_the_app_spec_slices_and_gate_results_of_an_app_folder(client, wor
     slices = await call(client, "list_slices")
     assert [s["name"] for s in slices["items"]] == names
     assert "no gate run" in (await error(client, "last_gate_results")).lower()
+    # a real (local, one gate, one slice) gate run, made through the services
+    from bmadgen.services import gates, generation
+    from bmadgen.services.session import open_session
+
+    with open_session(project="shop") as session:
+        generation.generate(session)
+        gates.run(session, sandbox="local", gates=["format"], slices=[names[0]])
+    run = await call(client, "last_gate_results")
+    assert run["run"]["backend"] == "local"
+    assert [(r["gate"], r["slice"], r["status"]) for r in run["items"]] == [
+        ("format", None, "passed")]  # an app-wide gate
 
 
 async def test_a_prompt_per_agent_with_the_projects_context(client):
