@@ -169,16 +169,14 @@ def query_words(query: str) -> list[str]:
     return list(seen)
 
 
-def fts_expression(words: list[str], *, need: int | None = None, near: bool = False) -> str:
+def fts_expression(words: list[str], *, need: int | None = None, near: bool = False,
+                   project_id: int | None = None) -> str:
     """The FTS5 query for memories holding at least `need` of the words (all of them by
     default) in their title or content; with `near`, only where those words stand within
-    PROXIMITY words of each other.
+    PROXIMITY words of each other; with `project_id`, only that project's (its scope token).
 
     Each word is quoted, so FTS5 operators (AND, NEAR, *, :) in user text are plain words; the
     column filter keeps a word such as "p3" from matching the scope column of every memory.
-    The project and the importance are not part of it: a term in the query that most rows
-    hold (the project's scope token) makes bm25 read that term's whole list, about 8 ms at
-    100,000 memories, so they are filtered by the join instead (`_RANKED_SQL`).
     """
     terms = [f'"{w}"' for w in words]
     need = len(terms) if need is None else max(1, min(need, len(terms)))
@@ -187,7 +185,31 @@ def fts_expression(words: list[str], *, need: int | None = None, near: bool = Fa
         body = " OR ".join(f"NEAR({group}, {PROXIMITY})" for group in groups)
     else:
         body = " OR ".join("(" + group.replace(" ", " AND ") + ")" for group in groups)
-    return f"{{title content}} : ({body})"
+    scope = f'scope:"p{project_id}" AND ' if project_id is not None else ""
+    return f"{scope}{{title content}} : ({body})"
+
+
+# Whether a search names the project inside the FTS query, per (store, project), for a while.
+# The answer is the same either way (the join keeps the project's rows, and the scope column
+# weighs nothing in bm25); only the cost differs. The scope token cuts other projects' matches
+# before bm25 ranks them, but bm25 then reads the token's whole list (one entry per memory of
+# the project: ~8 ms at 100,000). So it pays only where the project is a small part of the
+# store.
+SCOPE_SHARE = 0.5
+SCOPE_CHECK_SECONDS = 300.0
+_scope_checked: dict[tuple[str, int], tuple[float, bool]] = {}
+
+
+def _scope_pays(store: Store, project_id: int) -> bool:
+    key = (str(store.path), project_id)
+    now = time.monotonic()
+    checked = _scope_checked.get(key)
+    if checked is None or checked[0] < now:
+        mine = store.scalar("SELECT count(*) FROM memories WHERE project_id = ?", (project_id,))
+        everyone = store.scalar("SELECT count(*) FROM memories")
+        checked = (now + SCOPE_CHECK_SECONDS, mine < SCOPE_SHARE * everyone)
+        _scope_checked[key] = checked
+    return checked[1]
 
 
 def _tiers(count: int) -> list[int]:
@@ -227,8 +249,9 @@ def search(
     now = time.time() if now is None else now
     page = SearchPage(items=[], total=0, limit=limit, offset=offset, query=query, words=words,
                       matched="all", matched_words=len(words))
+    scope = project_id if _scope_pays(store, project_id) else None
     for need in _tiers(len(words)):
-        expression = fts_expression(words, need=need)
+        expression = fts_expression(words, need=need, project_id=scope)
         close = fts_expression(words, need=need, near=True) if need > 1 else _NOTHING
         page.items, page.total = _ranked(store, project_id, importance, expression, close,
                                          limit, offset, now)
