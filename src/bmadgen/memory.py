@@ -159,6 +159,14 @@ def list_memories(
     return Page[Memory](items=[Memory(**dict(r)) for r in rows], total=total, limit=limit, offset=offset)
 
 
+def of_task(store: Store, project_id: int, task_id: int, *, limit: int = 20) -> list[Memory]:
+    """The memories linked to a task, newest first."""
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM memories WHERE project_id = ? AND task_id = ? "
+        "ORDER BY created_at DESC, id DESC LIMIT ?", (project_id, task_id, limit))
+    return [Memory(**dict(row)) for row in rows]
+
+
 def query_words(query: str) -> list[str]:
     """The words of a query with punctuation at their edges removed, lowercased, deduplicated."""
     seen: dict[str, None] = {}

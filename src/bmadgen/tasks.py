@@ -80,6 +80,11 @@ def get(store: Store, project_id: int, task_id: int) -> Task:
     return found[0]
 
 
+def subtasks(store: Store, project_id: int, task_id: int, *, limit: int = 50) -> list[Task]:
+    """The tasks whose parent is `task_id`, oldest first."""
+    return _load(store, "project_id = ? AND parent_id = ?", (project_id, task_id), limit=limit)
+
+
 def find_by_ref(store: Store, project_id: int, ref: str) -> Task | None:
     """The first task with `ref`, or None."""
     found = _load(store, "project_id = ? AND ref = ?", (project_id, ref), limit=1)

@@ -58,7 +58,7 @@ async def test_projects_are_created_updated_switched_and_listed(client):
     listed = await call(client, "list_projects")
     assert [p["name"] for p in listed["items"]] == ["alpha2"]
     archived = await call(client, "list_projects", status="archived")
-    assert [p["name"] for p in archived["items"]] == ["beta"]
+    assert [p["name"] for p in archived["items"]] == ["beta"] and archived["total"] == 1
     assert "already exists" in await error(client, "create_project", name="alpha2")
 
 
@@ -73,6 +73,11 @@ async def test_tasks_are_created_updated_completed_reopened_and_listed(client):
                            dry_run=True)
     assert rehearsed["progress"] == 90
     assert (await call(client, "get_task", task_id=child["id"]))["progress"] == 0
+    await call(client, "remember_this", content="cards need 3-D Secure", task_id=child["id"])
+    shown = await call(client, "get_task", task_id=str(parent["id"]))
+    assert [t["id"] for t in shown["subtasks"]] == [child["id"]] and shown["memories"] == []
+    linked = await call(client, "get_task", task_id=child["id"])
+    assert [m["content"] for m in linked["memories"]] == ["cards need 3-D Secure"]
     updated = await call(client, "update_task", task_id=str(child["id"]), progress=50,
                          notes=["card fields done", "cvc next"], blockers=["waiting for keys"],
                          title="Card form v2", priority="critical")

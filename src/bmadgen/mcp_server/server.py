@@ -201,10 +201,9 @@ def _memory_pickle_tools(server: MCPServer, backend: Backend) -> None:
         offset: Annotated[int, Field(ge=0)] = 0,
     ) -> dict[str, Any]:
         with backend.session() as session:
-            found = projects.list_projects(session, include_archived=status == "archived",
+            found = projects.list_projects(session, only_archived=status == "archived",
                                            limit=limit, offset=offset)
-            items = [p for p in found.items if status != "archived" or p.status == "archived"]
-            return page(items, total=found.total, offset=offset, limit=limit)
+            return page(found.items, total=found.total, offset=offset, limit=limit)
 
     @server.tool(annotations=WRITER, description=(
         "Create a project (no folder; see start_workflow_project for one that runs the "
@@ -290,12 +289,14 @@ def _memory_pickle_tools(server: MCPServer, backend: Backend) -> None:
                                    completed=completed)
             return _result(changed, dry_run)
 
-    @server.tool(annotations=READER, description="One task with its notes and open blockers.")
+    @server.tool(annotations=READER, description=(
+        "One task with its notes, open blockers, subtasks and the memories linked to it."))
     def get_task(task_id: Ref) -> dict[str, Any]:
         with backend.session() as session:
             number = _number(task_id, "task_id")
             assert number is not None
-            return _result(tasks.show(session, number))
+            found = tasks.detail(session, number)
+            return _result(found.task, subtasks=found.subtasks, memories=found.memories)
 
     @server.tool(annotations=READER, description=(
         "Tasks of the current (or given) project: active first, then by priority; paged."))

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from bmadgen import tasks
-from bmadgen.models import Page, Task
+from pydantic import BaseModel
+
+from bmadgen import memory, tasks
+from bmadgen.models import Memory, Page, Task
 from bmadgen.services.session import Session
+
+
+class TaskDetail(BaseModel):
+    task: Task
+    subtasks: list[Task]
+    memories: list[Memory]
 
 
 def add(session: Session, title: str, *, description: str = "", priority: str = "medium",
@@ -21,6 +29,14 @@ def list_tasks(session: Session, *, status: str | None = None, priority: str | N
 
 def show(session: Session, task_id: int) -> Task:
     return tasks.get(session.store, session.project().id, task_id)
+
+
+def detail(session: Session, task_id: int) -> TaskDetail:
+    """A task with its subtasks and the memories linked to it."""
+    project_id = session.project().id
+    return TaskDetail(task=tasks.get(session.store, project_id, task_id),
+                      subtasks=tasks.subtasks(session.store, project_id, task_id),
+                      memories=memory.of_task(session.store, project_id, task_id))
 
 
 def update(session: Session, task_id: int, *, progress: int | None = None,
