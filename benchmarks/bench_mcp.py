@@ -3,6 +3,7 @@
     python benchmarks/bench_mcp.py            # 10,000 memories over stdio; quality at 1k/10k/100k
     python benchmarks/bench_mcp.py --quick    # 2,000 memories, quality at 1k/10k (a smoke run)
     python benchmarks/bench_mcp.py --no-quality --starts 15   # stdio figures and start-up only
+    python benchmarks/bench_mcp.py --quality-only --src OLD/src  # recall of an older checkout
 
 Prints one table; the figures are recorded in docs/performance.md ("Issue 10: MCP server").
 
@@ -29,7 +30,6 @@ from pathlib import Path
 import anyio
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import recall_set
@@ -163,23 +163,39 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=7)
     parser.add_argument("--no-quality", action="store_true",
                         help="skip the in-process recall quality runs (the 100,000 build)")
+    parser.add_argument("--quality-only", action="store_true",
+                        help="only the in-process recall quality runs (no server)")
+    parser.add_argument("--src", type=Path, default=REPO / "src",
+                        help="the bmadgen source to measure, e.g. an older checkout's src "
+                             "for the recall baseline (with --quality-only)")
     args = parser.parse_args()
+    sys.path.insert(0, str(args.src))
     size = 2_000 if args.quick else 10_000
     quality_sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     if args.no_quality:
         quality_sizes = []
 
+    print("| figure | measured | target |\n|---|---|---|")
+    if not args.quality_only:
+        stdio_and_startup(size, args.rounds, args.starts)
+    for quality_size in quality_sizes:
+        hits, total, median, p95 = in_process_top1(quality_size, args.rounds)
+        print(f"| search in process, {quality_size:,} memories ({total} questions x "
+              f"{args.rounds}) | top-1 {hits}/{total} ({100 * hits / total:.0f}%), median "
+              f"{median:.2f} ms, p95 {p95:.2f} ms | >= 95%, p95 <= 20 ms |")
+
+
+def stdio_and_startup(size: int, rounds: int, start_count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         data, ids = load_store(home, size)
-        figures = anyio.run(stdio_figures, home, data, ids, args.rounds, 200)
+        figures = anyio.run(stdio_figures, home, data, ids, rounds, 200)
         starts, floors = [], []
-        for _ in range(args.starts):  # in turn, so both see the same machine load
+        for _ in range(start_count):  # in turn, so both see the same machine load
             starts.append(anyio.run(start_to_tools_list, home))
             floors.append(anyio.run(start_to_tools_list, home, True))
         ratios = [s / f for s, f in zip(starts, floors, strict=True)]
 
-    print("| figure | measured | target |\n|---|---|---|")
     print(f"| recall_context over stdio, {size:,} memories ({figures['recall_n']} calls) | "
           f"median {figures['recall_median']:.2f} ms, p95 {figures['recall_p95']:.2f} ms | "
           "p95 <= 20 ms |")
@@ -192,11 +208,6 @@ def main() -> None:
           f"median {statistics.median(ratios):.2f}x | <= 0.5 s |")
     print(f"| recall_context top-1 over stdio, {size:,} memories | "
           f"{figures['hits']}/{figures['questions']} | >= 95% |")
-    for quality_size in quality_sizes:
-        hits, total, median, p95 = in_process_top1(quality_size, args.rounds)
-        print(f"| search in process, {quality_size:,} memories ({total} questions x "
-              f"{args.rounds}) | top-1 {hits}/{total} ({100 * hits / total:.0f}%), median "
-              f"{median:.2f} ms, p95 {p95:.2f} ms | >= 95%, p95 <= 20 ms |")
 
 
 if __name__ == "__main__":
