@@ -12,7 +12,7 @@ logs to stderr and reports as a failed call.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,7 +21,7 @@ import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bmadgen import __version__
 from bmadgen.errors import BmadgenError, InvalidInput
@@ -55,10 +55,23 @@ INSTRUCTIONS = (
 )
 
 
-LineRangeArg = Annotated[
-    dict[str, Any] | None,
-    Field(description="Code location: {start_line, end_line (1-based, inclusive), file_path}"),
-]
+class LineRange(BaseModel):
+    """Memory Pickle's code location: lines `start_line`-`end_line` (1-based, inclusive)."""
+
+    model_config = ConfigDict(extra="forbid")
+    start_line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    file_path: str | None = Field(default=None, max_length=4096)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LineRange:
+        if self.end_line < self.start_line:
+            raise ValueError("end_line must not be before start_line")
+        return self
+
+    @property
+    def span(self) -> str:
+        return f"{self.start_line}-{self.end_line}"
 
 
 def _number(value: Ref | None, what: str) -> int | None:
@@ -70,25 +83,6 @@ def _number(value: Ref | None, what: str) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise InvalidInput(f"{what} {value!r} is not an id; ids are numbers such as 12")
     return int(text)
-
-
-def _lines(line_range: dict[str, Any] | None) -> tuple[str | None, str | None]:
-    """(file path, 'A-B') from Memory Pickle's line_range."""
-    if line_range is None:
-        return None, None
-    unknown = set(line_range) - {"start_line", "end_line", "file_path"}
-    start, end = line_range.get("start_line"), line_range.get("end_line")
-    if unknown or not isinstance(start, int) or not isinstance(end, int):
-        raise InvalidInput("line_range must be {start_line, end_line, file_path?} with whole "
-                           "numbers from 1" + (f" (unknown: {', '.join(sorted(unknown))})"
-                                               if unknown else ""))
-    if start < 1 or end < start:
-        raise InvalidInput(f"line_range {start}-{end} is not valid: lines start at 1 and "
-                           "start_line <= end_line")
-    path = line_range.get("file_path")
-    if path is not None and not isinstance(path, str):
-        raise InvalidInput("line_range.file_path must be text")
-    return path, f"{start}-{end}"
 
 
 def _action_text(action: NextAction | None) -> str:
@@ -255,12 +249,12 @@ def _memory_pickle_tools(server: MCPServer, backend: Backend) -> None:
         priority: Level = "medium",
         project_id: ProjectRef = None,
         parent_id: Ref | None = None,
-        line_range: LineRangeArg = None,
+        line_range: LineRange | None = None,
         dry_run: DryRun = False,
     ) -> dict[str, Any]:
         with backend.session(project_id, dry_run=dry_run) as session:
-            path, lines = _lines(line_range)
-            notes = [f"code: {path or '(no file)'} lines {lines}"] if lines else None
+            notes = [f"code: {line_range.file_path or '(no file)'} lines {line_range.span}"
+                     ] if line_range else None
             created = tasks.add(session, title, description=description, priority=priority,
                                 parent_id=_number(parent_id, "parent_id"), notes=notes)
             return _result(created, dry_run)
@@ -320,19 +314,20 @@ def _memory_pickle_tools(server: MCPServer, backend: Backend) -> None:
         "found by recall_context)."))
     def remember_this(
         content: Annotated[str, Field(min_length=1, max_length=50000)],
-        title: Annotated[str, Field(max_length=500)] = "",
         importance: Level = "medium",
-        project_id: ProjectRef = None,
+        title: Annotated[str, Field(max_length=500)] = "",
         task_id: Ref | None = None,
-        line_range: LineRangeArg = None,
+        project_id: ProjectRef = None,
+        line_range: LineRange | None = None,
         dry_run: DryRun = False,
     ) -> dict[str, Any]:
         with backend.session(project_id, dry_run=dry_run) as session:
-            path, lines = _lines(line_range)
-            if lines and not path:
+            if line_range is not None and not line_range.file_path:
                 raise InvalidInput("line_range needs file_path for a memory")
             kept = memory.add(session, content, title=title, importance=importance,
-                              task_id=_number(task_id, "task_id"), file_path=path, lines=lines)
+                              task_id=_number(task_id, "task_id"),
+                              file_path=line_range.file_path if line_range else None,
+                              lines=line_range.span if line_range else None)
             return _result(kept, dry_run)
 
     @server.tool(annotations=READER, description=(
@@ -390,20 +385,32 @@ def _memory_pickle_tools(server: MCPServer, backend: Backend) -> None:
 # ---------------------------------------------------------------- bmadgen's own tools
 
 
+def _project_reader(server: MCPServer, backend: Backend, name: str,
+                    read: Callable[[Session], Any], description: str) -> None:
+    """A read-only tool that answers what `read(session)` returns for the project (a list as
+    one page)."""
+
+    def tool(project_id: ProjectRef = None) -> dict[str, Any]:
+        with backend.session(project_id) as session:
+            found = read(session)
+            if isinstance(found, list):
+                return page(found, total=len(found), offset=0, limit=len(found))
+            return _result(found)
+
+    server.add_tool(tool, name=name, description=description, annotations=READER)
+
+
 def _bmadgen_tools(server: MCPServer, backend: Backend) -> None:
     from bmadgen.services import gates, generation, workflow
 
-    @server.tool(annotations=READER, description=(
-        "Each phase's status (drift checked first) and the next action."))
-    def workflow_status(project_id: ProjectRef = None) -> dict[str, Any]:
-        with backend.session(project_id) as session:
-            return _result(workflow.status(session))
-
-    @server.tool(annotations=READER, description="The project's documents and their state.")
-    def list_documents(project_id: ProjectRef = None) -> dict[str, Any]:
-        with backend.session(project_id) as session:
-            found = workflow.list_documents(session)
-            return page(found, total=len(found), offset=0, limit=len(found))
+    _project_reader(server, backend, "workflow_status", workflow.status,
+                    "Each phase's status (drift checked first) and the next action.")
+    _project_reader(server, backend, "list_documents", workflow.list_documents,
+                    "The project's documents and their state.")
+    _project_reader(server, backend, "get_app_spec", generation.app_spec,
+                    "The app spec (appspec.yaml), validated.")
+    _project_reader(server, backend, "list_slices", generation.list_slices,
+                    "The app's feature slices.")
 
     @server.tool(annotations=READER, description=(
         "A document (brief, prd, front-end-spec, architecture ...) or one section of it (by "
@@ -416,17 +423,6 @@ def _bmadgen_tools(server: MCPServer, backend: Backend) -> None:
                 return text_page(part.text, offset=offset, document=name, section=part.section)
             return text_page(workflow.show_document(session, name).text, offset=offset,
                              document=name)
-
-    @server.tool(annotations=READER, description="The app spec (appspec.yaml), validated.")
-    def get_app_spec(project_id: ProjectRef = None) -> dict[str, Any]:
-        with backend.session(project_id) as session:
-            return _result(generation.app_spec(session))
-
-    @server.tool(annotations=READER, description="The app's feature slices.")
-    def list_slices(project_id: ProjectRef = None) -> dict[str, Any]:
-        with backend.session(project_id) as session:
-            found = generation.list_slices(session)
-            return page(found, total=len(found), offset=0, limit=len(found))
 
     @server.tool(annotations=READER, description=(
         "The latest quality gate run (or run_id): each gate's verdict, per slice."))
