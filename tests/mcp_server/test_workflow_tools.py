@@ -94,7 +94,7 @@ async def test_the_app_spec_slices_and_gate_results_of_an_app_folder(client, wor
 
 async def test_a_prompt_per_agent_with_the_projects_context(client):
     prompts = {p.name for p in (await client.list_prompts()).prompts}
-    assert {"analyst", "pm", "ux", "architect", "sm"} <= prompts
+    assert prompts == {"analyst", "pm", "ux", "architect", "sm", "dev", "qa"}
     await call(client, "start_workflow_project", name="shop", type="ecommerce")
     await call(client, "remember_this", content="Payments go through Stripe",
                importance="critical")
@@ -105,6 +105,8 @@ async def test_a_prompt_per_agent_with_the_projects_context(client):
         assert "# Project shop (ecommerce)" in text and "Payments go through Stripe" in text
     analyst = (await client.get_prompt("analyst", {})).messages[0].content.text  # type: ignore[union-attr]
     assert "vision" in analyst and "Mary" in analyst
+    qa = (await client.get_prompt("qa", {})).messages[0].content.text  # type: ignore[union-attr]
+    assert "last_gate_results" in qa and "You own the phase" not in qa
 
 
 async def test_the_memory_pickle_resources(client):
