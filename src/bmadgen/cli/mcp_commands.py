@@ -38,14 +38,19 @@ def serve(
     token."""
     from bmadgen.services import mcp_access
 
-    if not http:
-        from bmadgen.mcp_server.server import serve_stdio
+    if http:
+        mcp_access.check_bind(host, allow_remote=allow_remote)
+    try:
+        from bmadgen.mcp_server.server import serve_http, serve_stdio
+    except ImportError as exc:
+        from bmadgen.errors import EnvironmentUnavailable
 
+        raise EnvironmentUnavailable(f"the MCP SDK cannot be loaded: {exc}",
+                                     hint="pip install 'mcp>=2.3'") from exc
+    if not http:
         serve_stdio(project=project or common.root_project())
         return
-    mcp_access.check_bind(host, allow_remote=allow_remote)
     secret = mcp_access.token()
-    from bmadgen.mcp_server.server import serve_http
 
     print(f"bmadgen MCP on http://{host}:{port}/mcp (bearer token: `bmadgen mcp token`)",
           file=sys.stderr)
