@@ -56,3 +56,36 @@ async def test_the_clients_model_writes_every_section_through_sampling(bmadgen_h
 async def test_a_client_without_sampling_is_told_what_to_use(client):
     await call(client, "start_workflow_project", name="shop", type="ecommerce")
     assert "next_section and submit_section" in await error(client, "sample_phase")
+
+
+async def test_a_connection_without_server_requests_is_told_what_to_use(bmadgen_home, workdir):
+    from bmadgen.mcp_server.server import build_server
+
+    async def model(context, params):  # never called: the protocol cannot carry it
+        raise AssertionError("sampled")
+
+    async with Client(build_server(cwd=workdir), sampling_callback=model) as client:
+        await call(client, "start_workflow_project", name="shop", type="ecommerce")
+        await _answer_questions(client)
+        message = await error(client, "sample_phase")
+        assert "2026-07-28" in message and "next_section" in message
+        assert (await call(client, "workflow_status"))["phases"][0]["status"] == "pending"
+
+
+async def test_sampling_over_a_real_stdio_server(bmadgen_home, tmp_path):
+    from tests.mcp_server.helpers import stdio_server
+
+    async def model(context, params: types.CreateMessageRequestParams):
+        prompt = params.messages[0].content.text  # type: ignore[union-attr]
+        text = ("- one\n- two" if "starting with '- '" in prompt else
+                '{"columns": ["A"], "rows": [["x"]]}' if "JSON object" in prompt else
+                "Written over stdio.")
+        return types.CreateMessageResult(role="assistant", model="test-model",
+                                         content=types.TextContent(type="text", text=text))
+
+    async with Client(stdio_server(bmadgen_home, tmp_path), sampling_callback=model,
+                      mode="legacy") as client:
+        await call(client, "start_workflow_project", name="shop", type="ecommerce")
+        await _answer_questions(client)
+        assert (await call(client, "sample_phase"))["status"] == "awaiting_approval"
+    assert "Written over stdio." in (tmp_path / "shop" / "docs" / "brief.md").read_text()

@@ -20,11 +20,12 @@ from typing import Annotated, Any, Literal
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bmadgen import __version__
-from bmadgen.errors import BmadgenError, InvalidInput
+from bmadgen.errors import BmadgenError, EnvironmentUnavailable, InvalidInput
 from bmadgen.mcp_server.paging import as_data, page, text_page
 from bmadgen.models import NextAction
 from bmadgen.services.session import Session
@@ -46,6 +47,8 @@ ProjectRef = Annotated[Ref | None, Field(description="Project id or name; the cu
 PhaseArg = Annotated[str | None, Field(description="vision, requirements, prototype, "
                                                  "architecture or development; the next phase "
                                                  "not approved when omitted")]
+# From this protocol version on a server cannot send requests (sampling) during a tool call.
+NO_SAMPLING_PROTOCOL = "2026-07-28"
 INSTRUCTIONS = (
     "bmadgen's project memory and workflow. Start with recall_state. remember_this and "
     "recall_context keep and find decisions (persistent, ranked); tasks track the work; "
@@ -521,6 +524,11 @@ def _workflow_tools(server: MCPServer, backend: Backend) -> None:
         if capabilities is None or capabilities.sampling is None:
             raise ToolError("this client does not support MCP sampling; write the phase with "
                             "next_section and submit_section, then write_phase")
+        if (ctx.protocol_version or "") >= NO_SAMPLING_PROTOCOL:
+            raise ToolError(f"this connection speaks protocol {ctx.protocol_version}, where a "
+                            "server cannot ask the client's model during a call (sampling was "
+                            "dropped); write the phase with next_section and submit_section, "
+                            "then write_phase")
 
         def write(task: Any, problem: str | None) -> str:
             return anyio.from_thread.run(_sample, ctx, task, problem, max_tokens)
@@ -559,11 +567,16 @@ async def _sample(ctx: Context, task: Any, problem: str | None, max_tokens: int)
             f"{form.get(task.type, 'Answer with the section text only, no heading.')}\n"
             + (f"Your previous answer did not fit: {problem}\n" if problem else "")
             + f"\nProject context:\n{task.context}")
-    answer = await ctx.session.create_message(
-        messages=[SamplingMessage(role="user", content=TextContent(type="text", text=text))],
-        system_prompt=f"You are {task.persona.get('name', task.agent)}, the "
-                      f"{task.persona.get('title', task.agent)} ({persona}).",
-        max_tokens=max_tokens)
+    try:
+        answer = await ctx.session.create_message(
+            messages=[SamplingMessage(role="user", content=TextContent(type="text", text=text))],
+            system_prompt=f"You are {task.persona.get('name', task.agent)}, the "
+                          f"{task.persona.get('title', task.agent)} ({persona}).",
+            max_tokens=max_tokens)
+    except MCPError as exc:  # the client refused, or the connection cannot carry the request
+        raise EnvironmentUnavailable(
+            f"the client's model could not be asked for section {task.key!r}: {exc}",
+            hint="write it with next_section and submit_section") from exc
     content = answer.content
     return content.text if isinstance(content, TextContent) else ""
 
