@@ -33,8 +33,8 @@ from bmadgen.validation import (
     page_bounds,
 )
 
-# Tie-breakers (see _RANKED_SQL): importance from 0 (low) to 1 (critical), recency halving
-# every RECENCY_HALF_DAYS; together they move a score by at most TIE_BREAK_MAX.
+# Tie-breakers (see _RANKED_SQL): importance from 0 (low) to 1 (critical), recency from 1
+# (today) to 1/2 after RECENCY_HALF_DAYS; together they move a score by at most TIE_BREAK_MAX.
 IMPORTANCE_RANK = {"critical": 1.0, "high": 0.67, "medium": 0.33, "low": 0.0}
 RECENCY_HALF_DAYS = 30.0
 TIE_BREAK_MAX = 0.1
@@ -48,7 +48,13 @@ PROXIMITY = 2
 PROXIMITY_BOOST = 1.3
 # Words of a question that say nothing about what is asked. They are dropped from a query
 # that has other words: "how fast do refunds get processed" searches "fast refunds processed".
-STOP_WORDS = frozenset(["a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "for", "from", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "my", "no", "nor", "not", "of", "on", "or", "our", "ours", "out", "over", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too", "under", "until", "up", "us", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours"])
+STOP_WORDS = frozenset("""
+a about after all also am an and any are as at be been before being but by can could did do
+does doing done for from get gets got had has have having he her here hers him his how i if in
+into is it its just me my no nor not of on or our ours out over she should so some such than
+that the their them then there these they this those to too under until up us very was we were
+what when where which while who whom why will with would you your yours
+""".split())  # noqa: SIM905 - a block of words reads better than a list
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MEMORY_KEYS = ("id", "project_id", "kind", "title", "content", "importance", "task_id",
                 "file_path", "line_start", "line_end", "created_at")
