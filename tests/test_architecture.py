@@ -36,6 +36,10 @@ def test_the_import_contracts_are_kept() -> None:
 
 @pytest.mark.parametrize("module, planted, caught", [
     ("cli/common.py", "from bmadgen.store import open_store", "bmadgen.cli.common -> bmadgen.store"),
+    ("mcp_server/paging.py", "from bmadgen.store import open_store",
+     "bmadgen.mcp_server.paging -> bmadgen.store"),
+    ("mcp_server/paging.py", "import bmadgen.cli.common",
+     "bmadgen.mcp_server.paging -> bmadgen.cli.common"),
     ("agents/runner.py", "import bmadgen.workflow.engine",
      "bmadgen.agents.runner -> bmadgen.workflow.engine"),
     ("gates/service.py", "import bmadgen.tasks", "bmadgen.gates.service -> bmadgen.tasks"),

@@ -262,6 +262,10 @@ def project_type_names() -> list[str]:
     return _names("projects")
 
 
+def agent_names() -> list[str]:
+    return _names("agents")
+
+
 @functools.cache
 def _project_type(name: str) -> ProjectType:
     return _load(ProjectType, _path("projects", name, "project type"))

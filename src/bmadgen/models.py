@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -91,13 +91,14 @@ class SearchPage(Page[Memory]):
     words: list[str]
     matched: Literal["all", "any"] = Field(
         description="'all' when every word matched; 'any' when that found nothing and the "
-        "search was retried with OR"
+        "search was retried with fewer words (see `matched_words`)"
     )
-    ranked: int = Field(
+    matched_words: int = Field(
         default=0,
-        description="how many matches were ranked: all of them, or the newest 1,000 when more "
-        "matched (narrow the query to rank older ones)",
+        description="how many of `words` each result holds at least (all of them when "
+        "`matched` is 'all')",
     )
+    ranked: int = Field(default=0, description="how many matches were ranked: all of them")
 
 
 NextActionKind = Literal[
@@ -133,3 +134,15 @@ class NextAction(BaseModel):
     run_id: str | None = None
     project_type: str | None = None
     detail: str = Field(default="", description="a sentence for a person, never a command")
+
+
+def jsonable(value: Any) -> Any:
+    """A result (pydantic models, and lists and dicts of them) as JSON-ready data: what the
+    faces print (`--json`) or send (MCP)."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value

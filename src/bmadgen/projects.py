@@ -77,10 +77,12 @@ def get(store: Store, ref: int | str) -> Project:
 
 
 def list_projects(
-    store: Store, *, include_archived: bool = False, limit: int = 50, offset: int = 0
+    store: Store, *, include_archived: bool = False, only_archived: bool = False,
+    limit: int = 50, offset: int = 0
 ) -> Page[Project]:
     page_bounds(limit, offset)
-    where = "" if include_archived else "WHERE status = 'active'"
+    where = ("WHERE status = 'archived'" if only_archived
+             else "" if include_archived else "WHERE status = 'active'")
     total = store.scalar(f"SELECT count(*) FROM projects {where}")
     rows = store.query(
         f"SELECT * FROM projects {where} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",

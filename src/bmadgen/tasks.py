@@ -48,8 +48,10 @@ def add(
     priority: str = "medium",
     parent_id: int | None = None,
     ref: str | None = None,
+    notes: list[str] | None = None,
 ) -> Task:
     title = clean_line(title, "task title", max_len=MAX_TITLE)
+    notes = [clean_text(text, "note", max_len=MAX_NOTE) for text in notes or []]
     description = clean_text(description, "description", max_len=MAX_DESCRIPTION, required=False)
     priority = choice(priority, "priority", PRIORITY_LEVELS)
     now = time.time()
@@ -64,6 +66,9 @@ def add(
             (project_id, parent_id, title, description, priority, ref, now, now),
         )
         task_id = int(cur.lastrowid or 0)
+        conn.executemany(
+            "INSERT INTO task_notes (task_id, kind, text, created_at) VALUES (?, 'note', ?, ?)",
+            [(task_id, text, now) for text in notes])
     return get(store, project_id, task_id)
 
 
@@ -73,6 +78,11 @@ def get(store: Store, project_id: int, task_id: int) -> Task:
         raise NotFound(f"no task {task_id} in this project", hint="list the tasks",
                        action=NextAction(kind="list_tasks"))
     return found[0]
+
+
+def subtasks(store: Store, project_id: int, task_id: int, *, limit: int = 50) -> list[Task]:
+    """The tasks whose parent is `task_id`, oldest first."""
+    return _load(store, "project_id = ? AND parent_id = ?", (project_id, task_id), limit=limit)
 
 
 def find_by_ref(store: Store, project_id: int, ref: str) -> Task | None:
@@ -181,8 +191,8 @@ def update(
     task_id: int,
     *,
     progress: int | None = None,
-    note: str | None = None,
-    blocker: str | None = None,
+    note: str | list[str] | None = None,
+    blocker: str | list[str] | None = None,
     resolve_blockers: bool = False,
     priority: str | None = None,
     title: str | None = None,
@@ -205,10 +215,9 @@ def update(
     notes: list[tuple[str, str]] = []
     if resolve_blockers and current.open_blockers:  # nothing blocked: nothing to resolve
         notes.append(("resolved", "blockers resolved"))
-    if note is not None:
-        notes.append(("note", clean_text(note, "note", max_len=MAX_NOTE)))
-    if blocker is not None:
-        notes.append(("blocker", clean_text(blocker, "blocker", max_len=MAX_NOTE)))
+    notes += [("note", clean_text(text, "note", max_len=MAX_NOTE)) for text in _texts(note)]
+    notes += [("blocker", clean_text(text, "blocker", max_len=MAX_NOTE))
+              for text in _texts(blocker)]
     if not changes and not notes:
         if resolve_blockers:
             return current  # --unblock with nothing blocked: already as asked
@@ -225,6 +234,25 @@ def update(
                 "INSERT INTO task_notes (task_id, kind, text, created_at) VALUES (?,?,?,?)",
                 (task_id, kind, text, now),
             )
+    return get(store, project_id, task_id)
+
+
+def _texts(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def reopen(store: Store, project_id: int, task_id: int) -> Task:
+    """A completed task made active again (its progress kept below 100)."""
+    now = time.time()
+    with store.write() as conn:
+        task = get(store, project_id, task_id)
+        if task.status == "active":
+            raise Conflict(f"task {task_id} is not completed")
+        conn.execute(
+            "UPDATE tasks SET status = 'active', progress = min(progress, 99), "
+            "completed_at = NULL, updated_at = ? WHERE id = ?", (now, task_id))
     return get(store, project_id, task_id)
 
 

@@ -219,15 +219,48 @@ def test_search_pages_and_totals(store, project):
     assert beyond.items == [] and beyond.total == 23
 
 
-def test_more_matches_than_candidates_ranks_the_newest(store, project, monkeypatch):
-    monkeypatch.setattr(memory, "SEARCH_CANDIDATES", 5)
+def test_every_match_is_ranked_not_only_the_newest(store, project):
     now = time.time()
-    ids = [memory.add(store, project.id, f"common word {i}", now=now).id for i in range(12)]
+    best = memory.add(store, project.id, "ledger ledger reconciliation", title="ledger",
+                      now=now - 400 * DAY)
+    with store.write() as conn:  # 1,500 newer, weaker matches
+        conn.executemany(
+            "INSERT INTO memories (project_id, kind, title, content, importance, created_at) "
+            "VALUES (?, 'note', '', ?, 'critical', ?)",
+            [(project.id, f"note {i} mentions the ledger once among other words", now)
+             for i in range(1500)])
+    page = memory.search(store, project.id, "ledger", limit=5, now=now)
+    assert page.total == 1501 and page.ranked == 1501
+    assert page.items[0].id == best.id
+
+
+def test_word_forms_match(store, project):
     _filler(store, project)
-    page = memory.search(store, project.id, "common", limit=10, now=now)
-    assert page.total == 12  # the count is exact
-    assert page.ranked == 5
-    assert sorted(m.id for m in page.items) == sorted(ids[-5:])
+    m = memory.add(store, project.id, "Packing slips print the order number")
+    for query in ("what is printed on the packing slip?", "printing slips", "prints"):
+        assert [x.id for x in memory.search(store, project.id, query).items][:1] == [m.id], query
+
+
+def test_importance_cannot_bury_a_much_better_match(store, project):
+    _filler(store, project)
+    now = time.time()
+    better = memory.add(store, project.id, "refunds are processed within five days",
+                        title="refund processing", importance="low", now=now - 300 * DAY)
+    memory.add(store, project.id, "the refund button on the admin page is blue",
+               importance="critical", now=now)
+    top = memory.search(store, project.id, "how are refunds processed?", now=now).items
+    assert top[0].id == better.id
+
+
+def test_memories_holding_more_of_the_question_rank_first(store, project):
+    _filler(store, project)
+    now = time.time()
+    two = memory.add(store, project.id, "the invoice bucket is stored on s3", now=now - DAY)
+    for _ in range(3):
+        memory.add(store, project.id, "invoice invoice invoice", title="invoice", now=now)
+    page = memory.search(store, project.id, "where are invoices stored in the archive?", now=now)
+    assert page.matched == "any" and page.matched_words == 2
+    assert page.items[0].id == two.id
 
 
 def test_edits_to_importance_reindex(store, project):

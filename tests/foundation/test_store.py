@@ -214,3 +214,32 @@ def test_sigkill_mid_transaction_keeps_committed_rows(store, project):
         # the lock died with the process: a new write goes through at once
         memory.add(after, project.id, "after the crash")
         assert memory.search(after, project.id, "crash").total == 1
+
+
+def test_the_porter_migration_keeps_every_memory_and_stems_them(tmp_path, monkeypatch):
+    from bmadgen.store import migrations
+    from bmadgen.store.db import _connect
+
+    path = tmp_path / "old.db"
+    conn = _connect(path)
+    names = [m.__name__ for m in MIGRATIONS]
+    before = MIGRATIONS[: names.index("m006_memories_porter_and_section_drafts")]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    migrations.apply_migrations(conn, path)  # a store as the previous bmadgen left it
+    conn.execute("INSERT INTO projects (name, created_at, updated_at) VALUES ('old', 0, 0)")
+    conn.executemany(
+        "INSERT INTO memories (project_id, title, content, importance, created_at) "
+        "VALUES (1, ?, ?, 'high', 0)",
+        [(f"note {i}", f"the packing slips printed {i} labels") for i in range(250)])
+    conn.close()
+    monkeypatch.undo()
+
+    with open_store(path) as store:
+        assert store.scalar("SELECT count(*) FROM memories") == 250
+        assert memory.search(store, 1, "print").total == 250  # stemmed: "printed"
+        assert memory.search(store, 1, "labels", importance="high").total == 250
+        added = memory.add(store, 1, "a new memory about printing")
+        assert memory.search(store, 1, "printing").total == 251
+        memory.forget(store, 1, added.id)
+        assert memory.search(store, 1, "print").total == 250
+        assert store.scalar("SELECT count(*) FROM section_drafts") == 0

@@ -95,22 +95,30 @@ def _render_one(section: Section, context: FillContext, level: int, provider: Pr
                          index=context.index, parent_index=context.parent_index)
     body = ""
     if section.fill:
-        content = _checked(section, provider, provider.fill(section, context))
+        content = check_filled(section, provider.fill(section, context),
+                               f"the {provider.name} provider")
         body = to_markdown(section.type or "paragraphs", content)
     out.append(RenderedSection(id=section.id, title=title, level=min(level, 6), body=body))
     _render_sections(section.sections, context, level + 1, provider, out)
 
 
-def _checked(section: Section, provider: Provider, content: object) -> Filled:
-    """What a provider returns is checked before it is written: a model may return anything."""
+def expected_content(section: Section) -> str:
+    """What a section's content must be, in words a model can follow."""
+    if (section.type or "paragraphs") == "table":
+        return 'a table: {"columns": [text, ...], "rows": [[text, ...], ...]}'
+    return "text, or a list of text (one item per paragraph or list entry)"
+
+
+def check_filled(section: Section, content: object, source: str) -> Filled:
+    """What a provider (or a client's model) returns is checked before it is written: a model
+    may return anything. `source` names who returned it, for the message."""
     kind = section.type or "paragraphs"
     ok = (isinstance(content, Table) if kind == "table" else
           isinstance(content, str) or (isinstance(content, list)
                                         and all(isinstance(i, str) for i in content)))
     if not ok:
-        expected = "a table" if kind == "table" else "text or a list of text"
-        raise InvalidInput(f"the {provider.name} provider returned {type(content).__name__} for "
-                           f"section {section.id!r}; expected {expected}")
+        raise InvalidInput(f"{source} returned {type(content).__name__} for section "
+                           f"{section.id!r}; expected {expected_content(section)}")
     return content  # type: ignore[return-value]
 
 

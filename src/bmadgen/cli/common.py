@@ -27,7 +27,7 @@ PROJECT_OPTION = typer.Option(
 )
 
 
-def _root_project() -> str | None:
+def root_project() -> str | None:
     """`bmadgen --project X ...`: the option given before the subcommand, read from the root
     command's context (no global state: each invocation has its own context)."""
     try:  # typer 0.2x carries its own copy of click
@@ -48,18 +48,14 @@ def session(project: str | None = None, folder: Path | None = None) -> Iterator[
     `--dir` as given; the services resolve the rest by their one rule."""
     from bmadgen.services.session import open_session
 
-    with open_session(project=project or _root_project(), folder=folder) as opened:
+    with open_session(project=project or root_project(), folder=folder) as opened:
         yield opened
 
 
 def to_jsonable(obj: Any) -> Any:
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    if isinstance(obj, list | tuple):
-        return [to_jsonable(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: to_jsonable(v) for k, v in obj.items()}
-    return obj
+    from bmadgen.models import jsonable
+
+    return jsonable(obj)
 
 
 def print_json(obj: Any) -> None:

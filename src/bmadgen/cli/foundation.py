@@ -249,14 +249,16 @@ def memory_add(
 
 @memory_app.command("search")
 def memory_search(
-    query: str = typer.Argument(..., help="Words to look for; all must match, else any."),
+    query: str = typer.Argument(..., help="Words or a question; memories holding all the words first, "
+                               "then fewer."),
     importance: str | None = typer.Option(None, "--importance", "-i", help=IMPORTANCE_HELP),
     limit: int = typer.Option(10, "--limit", min=1, max=500),
     offset: int = typer.Option(0, "--offset", min=0),
     project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Search memories ranked by relevance (bm25), importance and recency."""
+    """Search memories: every match ranked by relevance (bm25, stemmed words), importance and
+    recency breaking ties."""
     from bmadgen.services import memory
 
     with common.session(project) as session:

@@ -6,11 +6,12 @@ Every function acts on `session.folder()` (the folder holding `appspec.yaml`).
 
 from __future__ import annotations
 
+from bmadgen.appspec import AppSpec
 from bmadgen.generate import service as generator
 from bmadgen.generate.models import FileChange, GenerationResult, SliceDiff, SliceInfo
 from bmadgen.services.session import Session
 
-__all__ = ["FileChange", "GenerationResult", "SliceDiff", "SliceInfo"]
+__all__ = ["AppSpec", "FileChange", "GenerationResult", "SliceDiff", "SliceInfo"]
 
 
 def generate(session: Session, *, dry_run: bool = False) -> GenerationResult:
@@ -42,3 +43,11 @@ def remove_slice(session: Session, name: str, *, force: bool = False,
 
 def diff_slice(session: Session, name: str) -> SliceDiff:
     return generator.diff_slice(session.folder(), name)
+
+
+def app_spec(session: Session) -> AppSpec:
+    """The app spec (`appspec.yaml`) of the app folder, validated as generation reads it (a
+    spec that generation would refuse raises with every problem listed)."""
+    from bmadgen import appspec
+
+    return appspec.load(session.folder() / appspec.SPEC_FILENAME)

@@ -15,10 +15,11 @@ def create(session: Session, name: str, *, type: str = "generic",
     return project
 
 
-def list_projects(session: Session, *, include_archived: bool = False, limit: int = 50,
+def list_projects(session: Session, *, include_archived: bool = False,
+                  only_archived: bool = False, limit: int = 50,
                   offset: int = 0) -> Page[Project]:
-    return projects.list_projects(session.store, include_archived=include_archived, limit=limit,
-                                  offset=offset)
+    return projects.list_projects(session.store, include_archived=include_archived,
+                                  only_archived=only_archived, limit=limit, offset=offset)
 
 
 def show(session: Session, ref: str | None = None) -> Project:

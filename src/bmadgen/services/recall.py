@@ -47,3 +47,28 @@ def export(session: Session, fmt: str = "md", output: Path | None = None) -> Exp
     text = exporter.export_project(session.store, project, fmt, output)
     return ExportResult(project=project, format=fmt, text=text,
                         output=str(output) if output is not None else None)
+
+
+class StoreStats(BaseModel):
+    store: str
+    size_bytes: int
+    projects: int
+    active_projects: int
+    tasks: int
+    active_tasks: int
+    memories: int
+    handoffs: int
+    current_project: str | None
+
+
+def stats(session: Session) -> StoreStats:
+    """What the store holds, across projects."""
+    store = session.store
+    counts = {table: int(store.scalar(f"SELECT count(*) FROM {table}"))
+              for table in ("projects", "tasks", "memories", "handoffs")}
+    current = session.project_or_none()
+    return StoreStats(
+        store=str(store.path), size_bytes=store.path.stat().st_size if store.path.exists() else 0,
+        active_projects=int(store.scalar("SELECT count(*) FROM projects WHERE status = 'active'")),
+        active_tasks=int(store.scalar("SELECT count(*) FROM tasks WHERE status = 'active'")),
+        current_project=current.name if current is not None else None, **counts)

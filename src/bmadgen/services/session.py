@@ -78,6 +78,17 @@ class Session:
         """Act on `project` from now on (after creating it, say)."""
         self._project = project
 
+    @contextmanager
+    def rehearse(self) -> Iterator[None]:
+        """Run service calls as a dry run: every change they make to the store is checked by
+        the code that makes it, then rolled back; the session's project is left as it was."""
+        project = self._project
+        try:
+            with self.store.rehearsal():
+                yield
+        finally:
+            self._project = project
+
     # ------------------------------------------------------------ folder
 
     def marker_folder(self) -> Path | None:

@@ -18,7 +18,7 @@ from bmadgen import definitions
 from bmadgen.models import Project
 from bmadgen.services.session import Session
 from bmadgen.workflow import answers as answers_mod
-from bmadgen.workflow import documents, engine
+from bmadgen.workflow import documents, drafting, engine
 from bmadgen.workflow.documents import DocumentCommit, DocumentInfo
 from bmadgen.workflow.engine import Asker, PhaseResult, WorkflowStatus
 
@@ -69,15 +69,23 @@ def new_project(session: Session, name: str, type: str, *, folder: Path | None =
     anything is created: an unknown `until` phase, the name, the type, the answers file."""
     if until is not None:
         definitions.workflow().phase(until)
-    target = folder if folder is not None else session.cwd / name
-    project = engine.new_project(session.store, name, type, target, answers)
-    session.use(project)
+    project = create_project(session, name, type, folder=folder, answers=answers)
     if on_created is not None:
         on_created(project)
     results = engine.run_through(session.store, project, asker=asker, approve=approve,
                                  until=until, on_result=on_result, progress=progress)
     return NewProjectResult(project=project, results=results,
                             status=engine.status(session.store, project))
+
+
+def create_project(session: Session, name: str, type: str, *, folder: Path | None = None,
+                   answers: Path | None = None) -> Project:
+    """Create the project (its folder, `folder` or `name` in the working directory, is a new
+    git repository) without running a phase; it becomes the session's project."""
+    target = folder if folder is not None else session.cwd / name
+    project = engine.new_project(session.store, name, type, target, answers)
+    session.use(project)
+    return project
 
 
 def status(session: Session) -> WorkflowStatus:
@@ -150,3 +158,108 @@ def document_diff(session: Session, name: str, rev_a: str | None = None,
                   rev_b: str | None = None) -> str:
     """A unified diff of a document between revisions, or against the file as it is now."""
     return documents.document_diff(session.project(), name, rev_a, rev_b)
+
+
+# ------------------------------------------------------------------ a client's model writes
+
+
+def next_question(session: Session, phase: str | None = None) -> drafting.QuestionView | None:
+    """The first unanswered question of a phase (the next runnable one by default)."""
+    return drafting.next_question(session.store, session.project(), phase)
+
+
+def next_section(session: Session, phase: str | None = None, *,
+                 budget_tokens: int = 2000) -> drafting.SectionTask | None:
+    """The next section of a phase's document to write, with its instruction, the agent's
+    persona and the project context cut to `budget_tokens`; None when all have content."""
+    return drafting.next_section(session.store, session.project(), phase,
+                                 budget_tokens=budget_tokens)
+
+
+def submit_section(session: Session, key: str, content: Any,
+                   phase: str | None = None) -> drafting.DraftState:
+    """Keep one section's content, checked like a provider's output."""
+    return drafting.submit_section(session.store, session.project(), phase, key, content)
+
+
+def write_phase(session: Session, phase: str | None = None, *,
+                force: bool = False) -> PhaseResult:
+    """Write a phase's document from the submitted sections; it then awaits approval."""
+    return drafting.write_phase(session.store, session.project(), phase, force=force)
+
+
+class AgentBrief(BaseModel):
+    agent: str
+    name: str
+    title: str
+    persona: dict[str, str]
+    phases: list[str]
+    commands: list[str]
+    context: str
+
+
+def agent_names() -> list[str]:
+    return definitions.agent_names()
+
+
+def agent_brief(session: Session, agent: str, *, budget_tokens: int = 2000) -> AgentBrief:
+    """An agent's persona and what it works on, with the project's context when there is a
+    current project with a folder (else the persona alone)."""
+    found = definitions.agent(agent)
+    phases = [p for p in definitions.workflow().phases if p.agent == found.id]
+    context = ""
+    project = session.project_or_none()
+    if project is not None and project.path:
+        phase = phases[0] if phases else None
+        context = drafting.project_context(session.store, project, phase,
+                                           engine.plan_of(session.store, project),
+                                           budget_tokens=budget_tokens)
+    return AgentBrief(agent=found.id, name=found.name, title=found.title,
+                      persona=dict(found.persona), phases=[p.id for p in phases],
+                      commands=[f"{c.name}: {c.description}" for c in found.commands],
+                      context=context)
+
+
+class SectionText(BaseModel):
+    document: str
+    section: str
+    text: str
+
+
+class DocumentHit(BaseModel):
+    document: str
+    section: str
+    score: int
+    excerpt: str
+
+
+def document_section(session: Session, name: str, section: str) -> SectionText:
+    """One section of a document: the heading whose title (or its start) matches `section`,
+    with everything under it down to the next heading of the same or a higher level."""
+    text = documents.show_document(session.project(), name)
+    title, body = documents.section_of(text, section, name)
+    return SectionText(document=name, section=title, text=body)
+
+
+def search_documents(session: Session, query: str, *, limit: int = 10) -> list[DocumentHit]:
+    """The sections of the project's documents that hold the most of the query's words."""
+    project = session.project()
+    hits = []
+    for info in documents.list_documents(session.store, project):
+        if not info.exists or not info.path.endswith(".md"):
+            continue
+        text = documents.show_document(project, info.name)
+        for score, title, body in documents.search_sections(text, query):
+            hits.append(DocumentHit(document=info.name, section=title, score=score,
+                                    excerpt=body[:400]))
+    hits.sort(key=lambda hit: -hit.score)
+    return hits[:limit]
+
+
+def write_phase_with_model(session: Session, write: drafting.SectionWriter,
+                           phase: str | None = None, *,
+                           budget_tokens: int = 2000) -> PhaseResult:
+    """Run a phase asking `write(section task, problem)` for the text of every section (the MCP
+    face asks the client's model through sampling); it then awaits approval."""
+    return drafting.write_phase_with(session.store, session.project(), phase, write,
+                                     budget_tokens=budget_tokens)

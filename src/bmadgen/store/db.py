@@ -168,10 +168,7 @@ class Store:
         if self.conn.in_transaction:  # nested use joins the outer transaction
             yield self.conn
             return
-        if self.read_only is not None:
-            raise EnvironmentUnavailable(
-                f"the store at {self.path} is read-only ({self.read_only}); this command "
-                "changes it", hint=READ_ONLY_HINT)
+        self._refuse_read_only()
         self._begin_immediate()
         try:
             yield self.conn
@@ -191,6 +188,28 @@ class Store:
             except sqlite3.Error as exc:
                 self._raise_store_error(exc)
                 raise
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that is always rolled back: what a change would do, checked
+        by the same code that makes it (every `write()` inside joins it), with nothing kept.
+        Used by the dry runs of the MCP tools."""
+        if self.conn.in_transaction:
+            raise RuntimeError("a rehearsal cannot run inside another transaction")
+        self._refuse_read_only()
+        self._begin_immediate()
+        try:
+            with self._user_errors():
+                yield self.conn
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+
+    def _refuse_read_only(self) -> None:
+        if self.read_only is not None:
+            raise EnvironmentUnavailable(
+                f"the store at {self.path} is read-only ({self.read_only}); this command "
+                "changes it", hint=READ_ONLY_HINT)
 
     def _begin_immediate(self) -> None:
         # The busy handler covers most waits; this loop covers the rare SQLITE_BUSY that
@@ -218,9 +237,12 @@ class Store:
         if error is not None:
             raise error from exc
 
-    def query(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    @contextmanager
+    def _user_errors(self) -> Iterator[None]:
+        """SQLite failures caused by the file or its place, and values SQLite cannot hold,
+        raised as the user-facing errors they are; anything else as it is."""
         try:
-            return self.conn.execute(sql, params).fetchall()
+            yield
         except sqlite3.Error as exc:
             self._raise_store_error(exc)
             raise
@@ -228,16 +250,14 @@ class Store:
             self._raise_value_error(exc)
             raise
 
+    def query(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        with self._user_errors():
+            return self.conn.execute(sql, params).fetchall()
+
     def query_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        try:
+        with self._user_errors():
             row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
             return row
-        except sqlite3.Error as exc:
-            self._raise_store_error(exc)
-            raise
-        except (OverflowError, UnicodeEncodeError) as exc:
-            self._raise_value_error(exc)
-            raise
 
     def scalar(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None."""

@@ -307,3 +307,31 @@ def m005_pending_writes(conn: sqlite3.Connection) -> None:
     conn.execute(
         "ALTER TABLE workflow_phases ADD COLUMN pending_hashes TEXT NOT NULL DEFAULT '{}'"
     )
+
+
+@migration
+def m006_memories_porter_and_section_drafts(conn: sqlite3.Connection) -> None:
+    """Recall matches word forms ("printed" finds "print"): the memories index is rebuilt with
+    FTS5's porter stemmer over the same columns, from the memories as they are (nothing is
+    lost; the rows themselves are not touched). And the sections an MCP client's model submits
+    for a phase are kept until the phase is written (`section_drafts`)."""
+    run_script(
+        conn,
+        """
+        -- The triggers of m001 name the index, not its tokenizer: they keep it up to date.
+        DROP TABLE memories_fts;
+        CREATE VIRTUAL TABLE memories_fts USING fts5(
+            title, content, scope, tokenize='porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO memories_fts(rowid, title, content, scope)
+        SELECT id, title, content, 'p' || project_id || ' i' || importance FROM memories;
+        CREATE TABLE section_drafts (
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            phase TEXT NOT NULL,
+            section TEXT NOT NULL,
+            content TEXT NOT NULL,
+            submitted_at REAL NOT NULL,
+            PRIMARY KEY (project_id, phase, section)
+        );
+        """,
+    )

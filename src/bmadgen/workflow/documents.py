@@ -6,6 +6,7 @@ the project folder are the truth, git holds their history.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -98,3 +99,58 @@ def document_diff(project: Project, name: str, rev_a: str | None = None,
                   rev_b: str | None = None) -> str:
     folder, relpath, _ = _resolve(project, name)
     return vcs.diff(folder, relpath, rev_a, rev_b)
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def sections(text: str) -> list[tuple[int, str, str]]:
+    """(level, title, the text under it to the next heading of the same or a higher level)
+    for every Markdown heading of a document, in order. Fenced code is not read as headings."""
+    lines = text.splitlines()
+    heads: list[tuple[int, int, str]] = []  # (line number, level, title)
+    fenced = False
+    for number, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        match = None if fenced else _HEADING.match(line)
+        if match:
+            heads.append((number, len(match.group(1)), match.group(2)))
+    out = []
+    for i, (number, level, title) in enumerate(heads):
+        end = next((n for n, lv, _ in heads[i + 1:] if lv <= level), len(lines))
+        out.append((level, title, "\n".join(lines[number:end]).strip()))
+    return out
+
+
+def section_of(text: str, wanted: str, document: str) -> tuple[str, str]:
+    """(title, text) of the first section of `document` whose title is `wanted`, else the
+    first whose title starts with or contains it (case-insensitive)."""
+    key = wanted.strip().lower().lstrip("#").strip()
+    found = sections(text)
+    for test in (str.__eq__, str.startswith, str.__contains__):
+        for _, title, body in found:
+            if key and test(title.lower(), key):
+                return title, body
+    raise NotFound(f"document {document!r} has no section {wanted!r}",
+                   hint=f"sections are: {'; '.join(title for _, title, _ in found[:30])}")
+
+
+def search_sections(text: str, query: str) -> list[tuple[int, str, str]]:
+    """(score, title, text) of the innermost sections holding any of the query's words,
+    scored by how many distinct words they hold, then how often."""
+    words = {w for w in re.findall(r"\w+", query.lower()) if len(w) > 2}
+    if not words:
+        raise InvalidInput(f"the query {query!r} has no words to search for")
+    out = []
+    found = sections(text)
+    for i, (level, title, body) in enumerate(found):
+        following = found[i + 1] if i + 1 < len(found) else None
+        own = body if following is None or following[0] <= level else \
+            body.split("\n" + "#" * following[0] + " ", 1)[0]
+        lowered = own.lower()
+        present = [w for w in words if w in lowered]
+        if present:
+            score = 1000 * len(present) + sum(lowered.count(w) for w in present)
+            out.append((score, title, own))
+    return out

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from bmadgen import appspec, definitions, memory, pathguard, projects, tasks, vcs
 from bmadgen.agents import checklists, runner
 from bmadgen.agents.checklists import ChecklistResult
-from bmadgen.agents.provider import get_provider
+from bmadgen.agents.provider import Provider, get_provider
 from bmadgen.definitions import Phase, ProjectType, Question, Workflow
 from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, NotFound
 from bmadgen.fsutil import disk_nearly_full, os_error
@@ -291,9 +291,10 @@ def _score(store: Store, project: Project, phase: Phase, plan: Plan, folder: Pat
 def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
               answers_path: Path | None = None, asker: Asker | None = None,
               reask: bool = False, force: bool = False,
-              provider: str | None = None,
+              provider: str | Provider | None = None,
               progress: Callable[[Any], None] | None = None) -> PhaseResult:
-    """Run one phase. `progress` receives the quality gates' events during development."""
+    """Run one phase. `provider` is a provider or its name (the settings' by default);
+    `progress` receives the quality gates' events during development."""
     flow, ptype, folder = _prepare(store, project)
     if phase_id is None:
         phase_id = _next_runnable(store, project)
@@ -309,7 +310,9 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     elicit(store, project, phase.id, ptype, asker, reask=reask)
     plan = _plan(store, project, ptype)
     run = artifacts.PhaseRun(store=store, project=project, folder=folder, plan=plan,
-                             provider=get_provider(provider), progress=progress)
+                             provider=provider if provider is not None
+                             and not isinstance(provider, str) else get_provider(provider),
+                             progress=progress)
     document = runner.run_agent(definitions.agent(phase.agent),
                                 definitions.doc_template(phase.template), plan, run.provider)
     files = {document.relpath: document.markdown, **artifacts.extra_files(phase.id, run)}
@@ -340,6 +343,20 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
 def _secret_warnings(plan: Plan, folder: Path, files: list[str]) -> list[str]:
     """Answers that look like keys, and the files (committed on approval) they are in."""
     return secrets.warnings(secrets.find(plan.answers, folder, files))
+
+
+def runnable_phase(store: Store, project: Project, phase_id: str | None = None) -> Phase:
+    """The phase (the next one not approved by default) when it could run now: the earlier
+    phases approved and the documents it reads present; else the error `run_phase` raises."""
+    flow, _, folder = _prepare(store, project)
+    phase = flow.phase(phase_id if phase_id is not None else _next_runnable(store, project))
+    _check_inputs(store, project, flow, phase, folder)
+    return phase
+
+
+def plan_of(store: Store, project: Project) -> Plan:
+    """What the project's answers and type imply (the plan every agent writes from)."""
+    return _plan(store, project, definitions.project_type(project.type))
 
 
 def _next_runnable(store: Store, project: Project) -> str:
