@@ -51,10 +51,10 @@ def root(
 
 def _register() -> None:
     # The order here is the order of `bmadgen --help`: the journey first (workflow, generation,
-    # gates), then the project memory.
-    from bmadgen.cli import foundation, gates, generation, workflow
+    # gates, sharing), then the project memory.
+    from bmadgen.cli import foundation, gates, generation, share, workflow
 
-    for module in (workflow, generation, gates, foundation):
+    for module in (workflow, generation, gates, share, foundation):
         module.register(app)
 
 

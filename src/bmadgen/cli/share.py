@@ -1,0 +1,104 @@
+"""CLI commands for sharing: export (memory, documents, stories), preview, insights."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bmadgen.cli import common
+from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
+
+OUTPUT_HELP = "File to write (atomically, whole or not at all); default: standard output."
+
+export_app = typer.Typer(
+    help=(
+        "Export a project. Without a subcommand: its tasks, memories and handoffs as Markdown "
+        "or JSON. `export docs`: the brief, PRD, front-end spec, architecture and stories as "
+        "one document (md, html, pdf). `export stories`: the epics and stories for GitHub "
+        "Issues, Jira or Linear. Nothing is sent anywhere; keys and secrets are never exported."
+    ),
+    invoke_without_command=True,
+)
+
+
+def _output_option() -> str | None:
+    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP)
+
+
+def _written(what: str, output: str | None, text: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text or "")
+    else:
+        print(f"exported {what} to {output}", file=sys.stderr)
+
+
+@export_app.callback()
+def export(
+    ctx: typer.Context,
+    fmt: str = typer.Option("md", "--format", "-f", help="md or json."),
+    output: str | None = _output_option(),
+    project: str | None = PROJECT_OPTION,
+) -> None:
+    """Export a project's tasks, memories and handoffs as Markdown or JSON."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"project": project}
+        return
+    from pathlib import Path
+
+    from bmadgen.services import recall
+
+    with common.session(project) as session:
+        result = recall.export(session, fmt, Path(output) if output else None)
+    _written(result.project.name, output, result.text)
+
+
+def _project(ctx: typer.Context, project: str | None) -> str | None:
+    parent = ctx.obj.get("project") if isinstance(ctx.obj, dict) else None
+    return project or parent
+
+
+@export_app.command("docs")
+def export_docs(
+    ctx: typer.Context,
+    fmt: str = typer.Option("md", "--format", "-f", help="md, html (one self-contained file) "
+                            "or pdf (needs --output and Chromium)."),
+    output: str | None = _output_option(),
+    project: str | None = PROJECT_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The brief, PRD, front-end spec, architecture and stories as one document with a table
+    of contents, in phase order."""
+    from pathlib import Path
+
+    from bmadgen.services import exports
+
+    with common.session(_project(ctx, project)) as session:
+        result = exports.export_docs(session, fmt, Path(output) if output else None)
+    if as_json:
+        common.print_json(result)
+        return
+    _written(f"{len(result.documents)} documents of {result.project}", output, result.text)
+
+
+@export_app.command("stories")
+def export_stories(
+    ctx: typer.Context,
+    fmt: str = typer.Option(..., "--format", "-f", help="github (a JSON list of issues for "
+                            "the REST API or gh), jira-csv or linear-csv."),
+    output: str | None = _output_option(),
+    project: str | None = PROJECT_OPTION,
+) -> None:
+    """The PRD's epics and stories, with their acceptance criteria, in a tracker's import
+    format: one issue (row) per story, labelled with its epic."""
+    from pathlib import Path
+
+    from bmadgen.services import exports
+
+    with common.session(_project(ctx, project)) as session:
+        result = exports.export_stories(session, fmt, Path(output) if output else None)
+    _written(f"{result.stories} stories of {result.project}", output, result.text)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")
