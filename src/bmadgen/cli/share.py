@@ -100,5 +100,69 @@ def export_stories(
     _written(f"{result.stories} stories of {result.project}", output, result.text)
 
 
+def _can_open_browser() -> bool:
+    """A browser is opened only for a person at a terminal with a display."""
+    import os
+
+    if not sys.stdout.isatty():
+        return False
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def preview(
+    port: int | None = typer.Option(None, "--port", help="Port on 127.0.0.1; default: a free "
+                                    "one. A port in use is replaced by a free one."),
+    no_open: bool = typer.Option(False, "--no-open", help="Do not open a browser."),
+    app_: bool = typer.Option(False, "--app", help="Run the generated application (uvicorn) "
+                              "instead of the prototype."),
+    shots: bool = typer.Option(False, "--shots", help="Write a PNG of every prototype page to "
+                               "prototype/shots/ with headless Chromium, then exit."),
+    project: str | None = PROJECT_OPTION,
+) -> None:
+    """Serve the HTML prototype on 127.0.0.1 and reload open pages when it is regenerated;
+    Ctrl-C stops it."""
+    from bmadgen.services import preview as previews
+
+    with common.session(project) as session:
+        if shots:
+            taken = previews.screenshots(session)
+            for shot in taken.shots:
+                print(shot.path)
+            print(f"{len(taken.shots)} screenshots in {taken.folder}", file=sys.stderr)
+            return
+        if app_:
+            process, started = previews.start_app(session, port)
+            _announce(started.url, started.note, "the application", no_open)
+            try:
+                raise typer.Exit(process.wait())
+            except KeyboardInterrupt:
+                process.terminate()
+                process.wait(timeout=10)
+                return
+        server, info = previews.serve_prototype(session, port)
+    _announce(info.url, info.note, f"{info.folder} ({len(info.pages)} pages)", no_open)
+    import threading
+
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def _announce(url: str, note: str, what: str, no_open: bool) -> None:
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    print(url, flush=True)
+    print(f"serving {what} at {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if not no_open and _can_open_browser():
+        import webbrowser
+
+        webbrowser.open(url)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
+    app.command("preview")(preview)

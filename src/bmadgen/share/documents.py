@@ -24,6 +24,8 @@ from bmadgen.fsutil import read_project_text
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
+FRONT_END_SPEC = "docs/front-end-spec.md"
+SHOTS = "prototype/shots"
 
 CSS = """body { font: 15px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
   max-width: 880px; margin: 32px auto; padding: 0 24px; }
@@ -65,9 +67,23 @@ def collect(folder: Path, project_name: str) -> DocumentBundle:
             except BmadgenError:
                 missing.append(relpath)
                 continue
+            if relpath == FRONT_END_SPEC:
+                text = with_screenshots(folder, text)
             documents.append(Document(id=Path(relpath).stem, phase=phase.id, path=relpath,
                                       title=_title(text, relpath), markdown=text))
     return DocumentBundle(project=project_name, documents=documents, missing=missing)
+
+
+def with_screenshots(folder: Path, spec: str) -> str:
+    """The front-end spec with the prototype's screenshots (`bmadgen preview --shots` takes
+    them into prototype/shots/) appended as a section, when there are any."""
+    shots = sorted((folder / SHOTS).glob("*.png")) if (folder / SHOTS).is_dir() else []
+    if not shots:
+        return spec
+    lines = ["", "## Prototype Screenshots", ""]
+    for shot in shots:
+        lines += [f"### {shot.stem}.html", "", f"![{shot.stem}.html](../{SHOTS}/{shot.name})", ""]
+    return spec.rstrip() + "\n" + "\n".join(lines)
 
 
 def _title(markdown: str, fallback: str) -> str:
