@@ -114,7 +114,7 @@ def render_html(bundle: DocumentBundle, folder: Path) -> str:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     default_image = md.renderer.rules.get("image")
 
-    def image(tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    def image(_renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
         token = tokens[idx]
         doc_folder = env["doc_folder"]
         src = _data_uri(folder, doc_folder, str(token.attrGet("src") or ""))
