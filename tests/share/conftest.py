@@ -32,18 +32,11 @@ def shop(store, tmp_path, monkeypatch):
 @pytest.fixture
 def cli(capsys):
     """Run `bmadgen ARGS` in-process; returns (exit code, stdout, stderr)."""
-    from bmadgen.cli.app import main
+    from functools import partial
 
-    def run(*args: str):
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+    from tests.workflow.test_cli_e2e import cli as run_cli
 
-    return run
+    return partial(run_cli, capsys)
 
 
 def need_chromium() -> None:

@@ -14,6 +14,7 @@ import os
 import re
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -112,17 +113,14 @@ def render_html(bundle: DocumentBundle, folder: Path) -> str:
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    default_image = md.renderer.rules.get("image")
 
-    def image(_renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    def image(_renderer: Any, tokens: Any, idx: int, _options: Any, env: Any) -> str:
         token = tokens[idx]
-        doc_folder = env["doc_folder"]
-        src = _data_uri(folder, doc_folder, str(token.attrGet("src") or ""))
+        src = _data_uri(folder, env["doc_folder"], str(token.attrGet("src") or ""))
         alt = "".join(child.content for child in token.children or [])
         if src is None:
             return f"<em>[image: {escape(alt)}]</em>"
-        token.attrSet("src", src)
-        return str(default_image(tokens, idx, options, env)) if default_image else ""
+        return f'<img src="{src}" alt="{escape(alt)}">'
 
     md.add_render_rule("image", image)
     toc = "".join(f'<li><a href="#{_anchor(doc)}">{escape(doc.title)}</a> '

@@ -24,12 +24,13 @@ from bmadgen.errors import BmadgenError, EnvironmentUnavailable, InvalidInput
 
 HOST = "127.0.0.1"
 VERSION_PATH = "/__bmadgen/version"
+# The page carries the version it was served from, so a change made while it loads is seen.
 RELOAD_SCRIPT = (
-    "<script>/* bmadgen preview: reload when the prototype changes */(function(){var seen=null;"
-    "function poll(){fetch('" + VERSION_PATH + "',{cache:'no-store'}).then(function(r){"
-    "return r.text();}).then(function(v){if(seen!==null&&v!==seen){location.reload();}"
-    "seen=v;}).catch(function(){}).then(function(){setTimeout(poll,1000);});}poll();})();"
-    "</script>"
+    "<script>/* bmadgen preview: reload when the prototype changes */(function(){"
+    "var seen='{version}';function poll(){fetch('" + VERSION_PATH + "',{cache:'no-store'})"
+    ".then(function(r){return r.text();}).then(function(v){if(v!==seen){location.reload();}"
+    "}).catch(function(){}).then(function(){setTimeout(poll,1000);});}setTimeout(poll,1000);"
+    "})();</script>"
 )
 
 
@@ -45,9 +46,14 @@ def folder_version(folder: Path) -> str:
     return f"{newest}-{count}"
 
 
-def inject_reload(html: str) -> str:
+def reload_script(version: str) -> str:
+    return RELOAD_SCRIPT.replace("{version}", version)  # digits and a dash only
+
+
+def inject_reload(html: str, version: str) -> str:
+    script = reload_script(version)
     index = html.lower().rfind("</body>")
-    return html + RELOAD_SCRIPT if index < 0 else html[:index] + RELOAD_SCRIPT + html[index:]
+    return html + script if index < 0 else html[:index] + script + html[index:]
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -70,13 +76,14 @@ class _Handler(SimpleHTTPRequestHandler):
         if relpath.endswith("/"):
             relpath += "index.html"
         if relpath.endswith(".html"):
+            version = folder_version(self.root)  # before reading: a later change reloads
             try:
                 page = pathguard.inside(self.root, relpath, "the preview")
                 html = page.read_text(encoding="utf-8", errors="replace")
             except (BmadgenError, OSError):
                 self.send_error(404, "no such page in the prototype")
                 return
-            self._send(inject_reload(html).encode("utf-8"), "text/html; charset=utf-8")
+            self._send(inject_reload(html, version).encode("utf-8"), "text/html; charset=utf-8")
             return
         if pathguard.problem(self.root, relpath) is not None:
             self.send_error(404, "outside the prototype")
