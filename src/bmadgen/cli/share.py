@@ -163,6 +163,51 @@ def _announce(url: str, note: str, what: str, no_open: bool) -> None:
         webbrowser.open(url)
 
 
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def insights(as_json: bool = JSON_OPTION) -> None:
+    """What your own projects say: types and stacks, recurring features, the gates that fail
+    most and on which slices, mutation scores, time per phase, rollbacks, LLM cost."""
+    from bmadgen.services import insights as service
+
+    with common.session() as session:
+        found = service.insights(session)
+    if as_json:
+        common.print_json(found)
+        return
+    none = "(no data yet)"
+
+    def counts(items) -> str:
+        return ", ".join(f"{c.name} ({c.count})" for c in items) or none
+
+    lines = [f"{found.projects} projects in this store", "",
+             f"types: {counts(found.types)}", f"stacks: {counts(found.stacks)}",
+             "recurring features: " + (", ".join(
+                 f"{r.feature} ({len(r.projects)}: {', '.join(r.projects)})"
+                 for r in found.recurring_features) or none), "", "gates failing most:"]
+    lines += [f"  {g.gate}[{g.slice or 'app'}]: {g.failures} of {g.results} results failed "
+              f"({', '.join(g.projects)})" for g in found.gate_failures] or [f"  {none}"]
+    lines += ["", "mutation scores over time:"]
+    lines += [f"  {common.format_time(m.at)}  {m.project} {m.slice or 'app'}: {m.score:g}%"
+              for m in found.mutation_scores] or [f"  {none}"]
+    lines += ["", "time per phase (median, start to approval):"]
+    lines += [f"  {p.phase}: {_minutes(p.median_s)} over {p.projects} projects"
+              for p in found.phase_times] or [f"  {none}"]
+    lines += ["", f"phases rolled back most: {counts(found.rollbacks)}", ""]
+    if found.cost.available:
+        lines.append(f"LLM cost: ${found.cost.total_usd:.2f} in total; by phase: " + ", ".join(
+            f"{c.name} ${c.cost_usd:.2f}" for c in found.cost.by_phase))
+    else:
+        lines.append(f"LLM cost and budget use: {found.cost.note}")
+    if found.suggestions:
+        lines += ["", "suggestions (from your history, not rules):"]
+        lines += [f"  - {s.detail}" for s in found.suggestions]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.command("preview")(preview)
+    app.command("insights")(insights)

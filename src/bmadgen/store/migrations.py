@@ -307,3 +307,24 @@ def m005_pending_writes(conn: sqlite3.Connection) -> None:
     conn.execute(
         "ALTER TABLE workflow_phases ADD COLUMN pending_hashes TEXT NOT NULL DEFAULT '{}'"
     )
+
+
+# m006 and m007 belong to the MCP and LLM work (issues 10 and 9); names, not positions, decide
+# what a store has applied, so this one may land before them.
+@migration
+def m008_phase_events(conn: sqlite3.Connection) -> None:
+    # What happened to a phase over time (a rollback, for now), so insights can say which
+    # phases are rolled back most: workflow_phases keeps only the latest state.
+    run_script(
+        conn,
+        """
+        CREATE TABLE phase_events (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            phase TEXT NOT NULL,
+            event TEXT NOT NULL CHECK (event IN ('rollback')),
+            at REAL NOT NULL
+        );
+        CREATE INDEX phase_events_project ON phase_events(project_id, at);
+        """
+    )
