@@ -26,7 +26,7 @@ HOST = "127.0.0.1"
 VERSION_PATH = "/__bmadgen/version"
 # The page carries the version it was served from, so a change made while it loads is seen.
 RELOAD_SCRIPT = (
-    "<script>/* bmadgen preview: reload when the prototype changes */(function(){"
+    "<script>/* live reload: reload when the prototype changes */(function(){"
     "var seen='{version}';function poll(){fetch('" + VERSION_PATH + "',{cache:'no-store'})"
     ".then(function(r){return r.text();}).then(function(v){if(v!==seen){location.reload();}"
     "}).catch(function(){}).then(function(){setTimeout(poll,1000);});}setTimeout(poll,1000);"
