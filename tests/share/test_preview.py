@@ -170,3 +170,18 @@ def test_shots_writes_a_png_per_page_and_the_export_embeds_them(shop, tmp_path, 
     assert out.splitlines()[0] == "prototype/shots/index.png"
     code, html, _ = cli("export", "docs", "-f", "html")
     assert html.count("data:image/png;base64,") == len(PAGES)
+
+
+def test_app_runs_the_generated_application_and_prints_its_url(shop, tmp_path, cli):
+    pytest.importorskip("uvicorn")
+    assert cli("generate")[0] == 0
+    process = subprocess.Popen([sys.executable, "-m", "bmadgen", "preview", "--app",
+                                "--no-open"], cwd=tmp_path / "shop", stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().strip()  # printed once the app answers
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/docs")
+        assert get(url)[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -16,11 +16,12 @@ from bmadgen.export import write_atomic
 from bmadgen.models import NextAction
 from bmadgen.services.session import Session
 from bmadgen.share import chromium
-from bmadgen.share.preview import HOST, PreviewServer, free_port, port_in_use
+from bmadgen.share.preview import HOST, PreviewServer, free_port, port_in_use, wait_listening
 
 PROTOTYPE = "prototype"
 SHOTS = "prototype/shots"
 APP_MODULE = "app.main:app"
+APP_START_TIMEOUT_S = 60.0
 
 
 class PreviewInfo(BaseModel):
@@ -93,6 +94,16 @@ def start_app(session: Session, port: int | None = None) -> tuple[subprocess.Pop
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", APP_MODULE, "--host", HOST, "--port", str(chosen)],
         cwd=folder)
+    if not wait_listening(chosen, lambda: process.poll() is None, APP_START_TIMEOUT_S):
+        code = process.poll()
+        if code is None:
+            process.terminate()
+            process.wait(timeout=10)
+        raise EnvironmentUnavailable(
+            f"the application did not start on port {chosen}"
+            + (f" (it exited with code {code})" if code is not None else
+               f" within {APP_START_TIMEOUT_S:.0f} s"),
+            hint="its own output above says why; are its dependencies installed?")
     return process, AppProcess(url=f"http://{HOST}:{chosen}/docs", port=chosen,
                                pid=process.pid, note=note)
 

@@ -13,6 +13,8 @@ import errno
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -144,6 +146,19 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
+
+
+def wait_listening(port: int, alive: Callable[[], bool], timeout: float) -> bool:
+    """True once something accepts connections on 127.0.0.1:`port`; False when `alive` says
+    the process that should listen is gone, or after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((HOST, port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
 
 
 def port_in_use(port: int) -> bool:
