@@ -165,3 +165,15 @@ def test_an_unwritable_folder_leaves_the_old_file(shop, tmp_path, cli):
     finally:
         folder.chmod(0o700)
     assert code != 0 and (folder / "s.csv").read_text() == "old"
+
+
+def test_a_place_nothing_can_be_written_is_one_line_and_writes_nothing(shop, cli):
+    from pathlib import Path
+
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux /proc")
+    code, out, err = cli("export", "stories", "-f", "github", "-o", "/proc/stories.json")
+    assert code == 3 and out == "" and len(err.splitlines()) == 1
+    assert "cannot write /proc/stories.json" in err
+    code, _, err = cli("export", "docs", "-f", "html", "-o", "/dev/full")
+    assert code == 3 and "a device" in err
