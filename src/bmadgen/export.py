@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from bmadgen import __version__, tasks
+from bmadgen import __version__
 from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.fsutil import os_error, write_bytes_atomic
 from bmadgen.models import Memory, Project, Task
@@ -43,6 +43,8 @@ class ProjectExport(BaseModel):
 
 def collect(store: Store, project: Project, *, now: float | None = None) -> ProjectExport:
     """Everything stored for one project, oldest first."""
+    from bmadgen import tasks  # here: the safe writer below is used without the task layer
+
     all_tasks = tasks.list_tasks(store, project.id, limit=tasks.MAX_LIMIT)
     task_items = list(all_tasks.items)
     while len(task_items) < all_tasks.total:

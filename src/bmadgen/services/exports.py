@@ -13,7 +13,7 @@ from bmadgen.errors import InvalidInput, NotFound
 from bmadgen.fsutil import read_project_text
 from bmadgen.models import NextAction
 from bmadgen.services.session import Session
-from bmadgen.share import chromium, documents, stories
+from bmadgen.share import stories
 from bmadgen.share.redact import redact
 
 DOC_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
@@ -53,6 +53,8 @@ def export_docs(session: Session, fmt: str = "md", output: Path | None = None) -
     if fmt == "pdf" and output is None:
         raise InvalidInput("a PDF needs a file: give --output FILE.pdf")
     target = _check_output(output)
+    from bmadgen.share import chromium, documents  # markdown-it and the phases, only here
+
     project = session.project()
     folder = session.folder()
     bundle = documents.collect(folder, project.name)
@@ -78,6 +80,8 @@ def export_docs(session: Session, fmt: str = "md", output: Path | None = None) -
 
 
 def _pdf(html_text: str) -> bytes:
+    from bmadgen.share import chromium
+
     with tempfile.TemporaryDirectory(prefix="bmadgen-pdf-") as tmp:
         page = Path(tmp) / "plan.html"
         page.write_text(html_text, encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from bmadgen.workflow.secrets import PATTERNS
+from bmadgen.secret_patterns import PATTERNS
 
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)$|^(OPENAI|ANTHROPIC|GEMINI|"
                           r"MISTRAL|GROQ|COHERE|AZURE|AWS)_", re.IGNORECASE)

@@ -25,7 +25,6 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from bmadgen.agents.checklists import sections
 from bmadgen.errors import InvalidInput
 
 StoryFormat = Literal["github", "jira-csv", "linear-csv"]
@@ -62,6 +61,8 @@ class Epic(BaseModel):
 
 def parse_prd(markdown: str) -> list[Epic]:
     """The epics and stories of a PRD, in order."""
+    from bmadgen.agents.checklists import sections  # the one Markdown sectioning the checks use
+
     epics: list[Epic] = []
     for _level, title, body in sections(markdown):
         epic_match = _EPIC.match(title)
