@@ -185,3 +185,42 @@ def test_app_runs_the_generated_application_and_prints_its_url(shop, tmp_path, c
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_in_chromium_every_form_shows_every_field_with_the_specs_constraints(served, browser,
+                                                                             tmp_path):
+    import yaml
+
+    _, info = served
+    spec = yaml.safe_load((tmp_path / "shop" / "appspec.yaml").read_text())
+    checked = 0
+    for feature in spec["features"]:
+        browser.goto(f"{info.url}{feature['name']}.html")
+        for entity in feature["entities"]:
+            for form in (f"new-{entity['name']}", f"edit-{entity['name']}"):
+                shown = browser.js(
+                    f"[...document.querySelectorAll('#{form} [name]')].map(e => ({{"
+                    "name: e.name, tag: e.tagName, type: e.type, step: e.step, min: e.min, "
+                    "max: e.max, maxLength: e.maxLength, required: e.required, "
+                    "visible: e.offsetParent !== null}))")
+                by_name = {f["name"]: f for f in shown}
+                assert list(by_name) == [f["name"] for f in entity["fields"]], form
+                for field in entity["fields"]:
+                    got = by_name[field["name"]]
+                    assert got["visible"], (form, field["name"])
+                    if field["type"] != "bool":
+                        assert got["required"] == (not field["optional"]), (form, field)
+                    if field["max_length"] and field["type"] in ("str", "text"):
+                        assert got["maxLength"] == field["max_length"], (form, field)
+                    if field["type"] in ("int", "float"):
+                        assert got["type"] == "number"
+                        assert got["step"] in ("1", "0.01", "any")
+                        assert got["step"] != "1" or field["type"] == "int"
+                        for bound in ("min", "max"):
+                            if field[bound] is not None:
+                                assert float(got[bound]) == field[bound], (form, field)
+                    if field["type"] in ("enum", "ref"):
+                        assert got["tag"] == "SELECT", (form, field)
+                    checked += 1
+    fields = sum(len(e["fields"]) for f in spec["features"] for e in f["entities"])
+    assert checked == 2 * fields and fields >= 15  # every field, in both forms
