@@ -184,7 +184,10 @@ def test_app_runs_the_generated_application_and_prints_its_url(shop, tmp_path, c
         assert get(url)[0] == 200
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    with socket.socket() as probe:  # stopping the command stopped the application too
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_in_chromium_every_form_shows_every_field_with_the_specs_constraints(served, browser,

@@ -132,14 +132,22 @@ def preview(
             print(f"{len(taken.shots)} screenshots in {taken.folder}", file=sys.stderr)
             return
         if app_:
+            import signal
+
+            def _stop(_signum: int, _frame: object) -> None:
+                raise KeyboardInterrupt  # SIGTERM ends the application too, as Ctrl-C does
+
+            signal.signal(signal.SIGTERM, _stop)
             process, started = previews.start_app(session, port)
-            _announce(started.url, started.note, "the application", no_open)
             try:
+                _announce(started.url, started.note, "the application", no_open)
                 raise typer.Exit(process.wait())
             except KeyboardInterrupt:
-                process.terminate()
-                process.wait(timeout=10)
                 return
+            finally:
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait(timeout=10)
         server, info = previews.serve_prototype(session, port)
     _announce(info.url, info.note, f"{info.folder} ({len(info.pages)} pages)", no_open)
     import threading
