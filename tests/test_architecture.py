@@ -60,7 +60,7 @@ def test_a_planted_violation_breaks_a_contract(tmp_path: Path, module: str, plan
 # word (services return a NextAction; cli/wording.py turns it into the command line).
 _COMMAND_IN_TEXT = re.compile(
     r"\bbmadgen (new|generate|state|handoff|export|doctor|phase|doc|answers|slice|gate|sandbox|"
-    r"project|memory|task)\b")
+    r"project|memory|task|preview|insights)\b")
 _FACES = ("cli", "tui", "mcp_server")
 # The sample answers file is a document for the person: its header comment says how to use it.
 _ALLOWED = {("workflow/answers.py", "# bmadgen answers for a project of type "),

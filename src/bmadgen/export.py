@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from bmadgen import __version__, tasks
+from bmadgen import __version__
 from bmadgen.errors import InvalidInput, NotFound
-from bmadgen.fsutil import os_error, write_text_atomic
+from bmadgen.fsutil import os_error, write_bytes_atomic
 from bmadgen.models import Memory, Project, Task
 from bmadgen.store import Store
 
@@ -43,6 +43,8 @@ class ProjectExport(BaseModel):
 
 def collect(store: Store, project: Project, *, now: float | None = None) -> ProjectExport:
     """Everything stored for one project, oldest first."""
+    from bmadgen import tasks  # here: the safe writer below is used without the task layer
+
     all_tasks = tasks.list_tasks(store, project.id, limit=tasks.MAX_LIMIT)
     task_items = list(all_tasks.items)
     while len(task_items) < all_tasks.total:
@@ -154,29 +156,38 @@ def _target(path: Path) -> str:
     return "file"
 
 
-def _write_into_fifo(path: Path, text: str) -> None:
+def _write_into_fifo(path: Path, content: str | bytes) -> None:
     """Write into a FIFO a person set up (waits, like `>`, until something reads it)."""
     fd = os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISFIFO(os.fstat(fd).st_mode):  # replaced since it was checked
             raise InvalidInput(f"{path} changed while it was opened; nothing was written")
-        data = memoryview(text.encode("utf-8"))
+        data = memoryview(content.encode("utf-8") if isinstance(content, str) else content)
         while data:
             data = data[os.write(fd, data):]
     finally:
         os.close(fd)
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` all at once (a FIFO is written into); refuses a folder, a device
-    and a missing parent folder."""
+def check_target(path: Path) -> Path:
+    """Refuse, before any work, an export target that is a folder, a device, a socket or in a
+    missing folder (the same checks `write_atomic` makes)."""
+    path = Path(path).expanduser()
+    _target(path)
+    return path
+
+
+def write_atomic(path: Path, content: str | bytes) -> Path:
+    """Write `content` (text as UTF-8, or bytes) to `path` all at once (a FIFO is written
+    into); refuses a folder, a device and a missing parent folder."""
     path = Path(path).expanduser()
     kind = _target(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if kind == "fifo":
-            _write_into_fifo(path, text)
+            _write_into_fifo(path, data)
         else:
-            write_text_atomic(path, text, durable=True)
+            write_bytes_atomic(path, data, durable=True)
     except OSError as exc:
         raise os_error(exc, f"write {path}") from exc
     return path

@@ -13,13 +13,18 @@ def write_text_atomic(path: Path, text: str, *, durable: bool = False) -> None:
     A reader sees the old content or the new, never a mix. `durable` also fsyncs the data
     before the rename (for files a person asked for, such as an export). Raises OSError.
     """
+    write_bytes_atomic(path, text.encode("utf-8"), durable=durable)
+
+
+def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """`write_text_atomic` for bytes (a PDF, an image)."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp makes the file 0600, and the mode survives the rename: give it the mode the
         # file has now, else the usual one from the umask (files a person shares and commits).
         os.fchmod(fd, _mode_for(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -9,6 +9,7 @@ spec is the plan's features with their entities, CRUD endpoints and events.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from bmadgen.agents.provider import FillContext, Filled, Table
 from bmadgen.appspec import AppSpec, FeatureSpec
@@ -185,8 +186,12 @@ def prototype_files(context: FillContext) -> Filled:
     files = ["prototype/index.html"]
     files += [f"prototype/{page_name(f.name)}" for f in context.plan.features]
     files.append("prototype/style.css")
+    shots = ", ".join(f"[{Path(f).stem}](../prototype/shots/{Path(f).stem}.png)"
+                      for f in files if f.endswith(".html"))
     return [f"`{f}`" for f in files] + [("Open prototype/index.html in a browser; it needs no "
-                                        "network and no server")]
+                                        "network and no server"),
+                                       ("Screenshots of each page, once taken with the "
+                                        f"preview's shots option: {shots}")]
 
 
 # ------------------------------------------------------------------ architecture

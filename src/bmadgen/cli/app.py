@@ -51,10 +51,10 @@ def root(
 
 def _register() -> None:
     # The order here is the order of `bmadgen --help`: the journey first (workflow, generation,
-    # gates), then the project memory.
-    from bmadgen.cli import foundation, gates, generation, mcp_commands, workflow
+    # gates, sharing), then the project memory, then the MCP server.
+    from bmadgen.cli import foundation, gates, generation, mcp_commands, share, workflow
 
-    for module in (workflow, generation, gates, foundation, mcp_commands):
+    for module in (workflow, generation, gates, share, foundation, mcp_commands):
         module.register(app)
 
 

@@ -1,4 +1,5 @@
-"""CLI commands over the project memory: project, memory, task, state, handoff, export, doctor."""
+"""CLI commands over the project memory: project, memory, task, state, handoff, doctor (export
+is in cli/share.py, beside the exports of documents and stories)."""
 
 from __future__ import annotations
 
@@ -86,7 +87,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(task_app, name="task")
     app.command("state")(state)
     app.command("handoff")(handoff)
-    app.command("export")(export)
     app.command("doctor")(doctor)
 
 
@@ -436,7 +436,7 @@ def task_done(
     _print_task(task, as_json)
 
 
-# ---------------------------------------------------------------- state, handoff, export, doctor
+# ---------------------------------------------------------------- state, handoff, doctor
 
 
 def _task_table(title: str, items, *, completed: bool = False) -> str:
@@ -490,26 +490,6 @@ def handoff(
         common.print_json(result)
         return
     sys.stdout.write(result.summary.markdown)
-
-
-def export(
-    fmt: str = typer.Option("md", "--format", "-f", help="md or json."),
-    output: str | None = typer.Option(
-        None, "--output", "-o", help="File to write (atomically); default: standard output."
-    ),
-    project: str | None = PROJECT_OPTION,
-) -> None:
-    """Export a project's tasks, memories and handoffs as Markdown or JSON."""
-    from pathlib import Path
-
-    from bmadgen.services import recall
-
-    with common.session(project) as session:
-        result = recall.export(session, fmt, Path(output) if output else None)
-    if output is None:
-        sys.stdout.write(result.text)
-    else:
-        print(f"exported {result.project.name} to {output}", file=sys.stderr)
 
 
 def doctor(

@@ -335,3 +335,22 @@ def m006_memories_porter_and_section_drafts(conn: sqlite3.Connection) -> None:
         );
         """,
     )
+
+
+@migration
+def m008_phase_events(conn: sqlite3.Connection) -> None:
+    # What happened to a phase over time (a rollback, for now), so insights can say which
+    # phases are rolled back most: workflow_phases keeps only the latest state.
+    run_script(
+        conn,
+        """
+        CREATE TABLE phase_events (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            phase TEXT NOT NULL,
+            event TEXT NOT NULL CHECK (event IN ('rollback')),
+            at REAL NOT NULL
+        );
+        CREATE INDEX phase_events_project ON phase_events(project_id, at);
+        """
+    )

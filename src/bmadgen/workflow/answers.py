@@ -23,7 +23,7 @@ from bmadgen import definitions
 from bmadgen.definitions import ProjectType, Question, Workflow
 from bmadgen.errors import BmadgenError, InvalidInput, NotFound
 from bmadgen.fsutil import read_user_text
-from bmadgen.models import NextAction
+from bmadgen.models import NextAction, Project
 from bmadgen.plan import Answers
 from bmadgen.store import Store
 from bmadgen.validation import clean_text
@@ -327,6 +327,23 @@ def stored(store: Store, project_id: int) -> Answers:
     ):
         out.setdefault(row["phase"], {})[row["key"]] = json.loads(row["value"])
     return out
+
+
+SUGGESTED_TYPES = ("choice", "multichoice")
+
+
+def last_choice(store: Store, project: Project, question: Question,
+                phase_id: str) -> Any | None:
+    """What the person chose for this question in their last other project of the same type
+    (choice questions only: the stack, auth, layout, style, features), or None."""
+    if question.type not in SUGGESTED_TYPES:
+        return None
+    row = store.query_one(
+        "SELECT a.value FROM workflow_answers a JOIN projects p ON p.id = a.project_id "
+        "WHERE p.type = ? AND a.project_id != ? AND a.phase = ? AND a.key = ? "
+        "ORDER BY a.answered_at DESC, a.project_id DESC LIMIT 1",
+        (project.type, project.id, phase_id, question.key))
+    return json.loads(row["value"]) if row is not None else None
 
 
 def set_one(store: Store, project_id: int, ptype: ProjectType, dotted_key: str,

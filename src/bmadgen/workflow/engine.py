@@ -457,6 +457,7 @@ def rollback_phase(store: Store, project: Project, phase_id: str) -> PhaseResult
                        action=NextAction(kind="run_phase", phase=phase.id))
     state.update(store, project.id, phase.id, status="in_progress",
                  stale_reason="rolled back; run it again", elicit_position=None)
+    state.record_event(store, project.id, phase.id, "rollback")
     later = [p.id for p in flow.phases[flow.index(phase.id) + 1:]]
     stale = state.mark_stale(store, project.id, later, f"{phase.id} was rolled back")
     return PhaseResult(phase=phase.id, status="in_progress", documents=[], stale=stale,

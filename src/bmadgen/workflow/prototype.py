@@ -89,51 +89,151 @@ def _feature_page(plan: Plan, feature: PlannedFeature) -> str:
 
 
 def _entity_table(entity: EntitySpec) -> str:
+    name = escape(entity.name)
     label = escape(entity.title or entity.name)
-    head = "".join(f"<th>{escape(f.name)}</th>" for f in entity.fields)
+    head = "".join(f"<th>{escape(f.name)}</th>" for f in entity.fields) + "<th></th>"
+    actions = (f'<td><a href="#view-{name}">View</a> <a href="#edit-{name}">Edit</a></td>')
     rows = "".join(
-        "<tr>" + "".join(f"<td>{escape(_sample(f, n))}</td>" for f in entity.fields) + "</tr>\n"
+        "<tr>" + "".join(f"<td>{escape(_sample(f, n))}</td>" for f in entity.fields)
+        + actions + "</tr>\n"
         for n in (1, 2)
     )
     return (f"<h2>{label} list</h2>\n<table>\n<tr>{head}</tr>\n{rows}</table>\n"
-            f'<p><a class="button" href="#new-{escape(entity.name)}">New {label}</a></p>\n')
+            f'<p><a class="button" href="#new-{name}">New {label}</a></p>\n'
+            + _entity_detail(entity))
+
+
+def _entity_detail(entity: EntitySpec) -> str:
+    """The first sample record as a detail view, with a link to its edit form."""
+    name = escape(entity.name)
+    items = "".join(f"<dt>{escape(f.name)}</dt><dd>{escape(_sample(f, 1))}</dd>"
+                    for f in entity.fields)
+    return (f'<section id="view-{name}" class="detail">\n'
+            f"<h2>{escape(entity.title or entity.name)} 1</h2>\n<dl>{items}</dl>\n"
+            f'<p><a class="button" href="#edit-{name}">Edit</a></p>\n</section>\n')
 
 
 def _entity_form(entity: EntitySpec, page: str) -> str:
-    fields = "".join(_input(f) for f in entity.fields)
-    return (f'<form id="new-{escape(entity.name)}" action="{page}" method="get">\n'
-            f"<h2>New {escape(entity.title or entity.name)}</h2>\n{fields}"
+    name = escape(entity.name)
+    label = escape(entity.title or entity.name)
+    new = "".join(_input(f) for f in entity.fields)
+    edit = "".join(_input(f, _sample(f, 1)) for f in entity.fields)
+    return (f'<form id="new-{name}" action="{page}" method="get">\n'
+            f"<h2>New {label}</h2>\n{new}"
+            '<button type="submit">Save</button>\n</form>\n'
+            f'<form id="edit-{name}" action="{page}" method="get">\n'
+            f"<h2>Edit {label} 1</h2>\n{edit}"
             '<button type="submit">Save</button>\n</form>\n')
 
 
-def _input(field: FieldSpec) -> str:
+MONEY_WORDS = ("price", "total", "amount", "cost", "fee", "balance", "salary", "budget")
+INPUT_KINDS = {"email": "email", "url": "url", "money": "number"}
+
+
+def _is_money(field: FieldSpec) -> bool:
+    return field.type == "money" or (field.type == "float"
+                                     and any(w in field.name for w in MONEY_WORDS))
+
+
+def _constraints(field: FieldSpec, kind: str) -> str:
+    """The spec's rules as the browser's own: step, min, max, maxlength, required."""
+    attrs = []
+    if kind == "number":
+        attrs.append('step="0.01"' if _is_money(field)
+                     else 'step="1"' if field.type in ("int", "ref") else 'step="any"')
+        if field.min is not None:
+            attrs.append(f'min="{field.min:g}"')
+        if field.max is not None:
+            attrs.append(f'max="{field.max:g}"')
+    if field.max_length and kind in ("text", "email", "url", "textarea"):
+        attrs.append(f'maxlength="{field.max_length}"')
+    if not field.optional and kind != "checkbox":
+        attrs.append("required")
+    return "".join(" " + a for a in attrs)
+
+
+def _input(field: FieldSpec, value: str | None = None) -> str:
     name = escape(field.name)
-    required = "" if field.optional else " required"
-    if field.type == "enum":
-        options = "".join(f"<option>{escape(v)}</option>" for v in field.values or [])
-        control = f'<select name="{name}"{required}>{options}</select>'
+    if field.type in ("enum", "ref"):
+        choices = (field.values or []) if field.type == "enum" else [
+            f"{field.ref or 'record'} {n}" for n in (1, 2, 3)]
+        options = "".join(_option(i, c, field.type == "ref", value)
+                          for i, c in enumerate(choices, start=1))
+        blank = '<option value="">(none)</option>' if field.optional else ""
+        control = (f'<select name="{name}"{_constraints(field, "select")}>'
+                   f"{blank}{options}</select>")
     elif field.type == "text":
-        control = f'<textarea name="{name}"{required}></textarea>'
+        control = (f'<textarea name="{name}"{_constraints(field, "textarea")}>'
+                   f"{escape(value or '')}</textarea>")
     else:
-        kind = INPUT_TYPES.get(field.type, "text")
-        control = f'<input type="{kind}" name="{name}"{required if kind != "checkbox" else ""}>'
-    hint = " (id)" if field.type == "ref" else ""
+        kind = INPUT_KINDS.get(field.type) or INPUT_TYPES.get(field.type, "text")
+        if kind == "text" and "email" in field.name:
+            kind = "email"
+        shown = ""
+        if value is not None and kind == "checkbox":
+            shown = " checked" if value == "yes" else ""
+        elif value is not None:
+            shown = f' value="{escape(value.replace(" ", "T") if kind == "datetime-local" else value)}"'
+        control = f'<input type="{kind}" name="{name}"{_constraints(field, kind)}{shown}>'
+    hint = f" ({escape(field.ref or '')})" if field.type == "ref" else ""
     return f"<label>{name}{hint} {control}</label>\n"
 
 
+def _option(index: int, choice: str, by_id: bool, selected: str | None) -> str:
+    """A picker's option: an enum member, or a referenced record whose value is its id."""
+    attrs = f' value="{index}"' if by_id else ""
+    if selected is not None and choice == selected:
+        attrs += " selected"
+    return f"<option{attrs}>{escape(choice)}</option>"
+
+
+FIRST_NAMES = ("Alex Morgan", "Sam Lee", "Robin Diaz")
+SAMPLE_WORDS = {
+    "title": ("Getting Started", "A Second Look", "Field Notes"),
+    "name": ("Essentials", "Everyday", "Studio"),
+    "description": ("A short description of the first one.", "A longer note about the second.",
+                    "The third, in brief."),
+    "city": ("Lisbon", "Oslo", "Kyoto"),
+    "phone": ("+1 555 0101", "+1 555 0102", "+1 555 0103"),
+}
+
+
 def _sample(field: FieldSpec, n: int) -> str:
+    """A value that looks like the field: a price like a price, an email like an email."""
     if field.type == "enum":
         values = field.values or [""]
         return values[(n - 1) % len(values)]
-    if field.type in ("int", "float"):
+    if field.type in ("int", "float", "money"):
         low = field.min if field.min is not None else 0
-        value = low + n * (10 if field.type == "int" else 9.5)
+        step = (12.5, 24.99, 7.25)[(n - 1) % 3] if _is_money(field) else (
+            10 if field.type == "int" else 9.5) * n
+        value = low + step
         if field.max is not None:
             value = min(value, field.max)
+        if _is_money(field):
+            return f"{value:.2f}"
         return f"{value:g}" if field.type == "float" else str(int(value))
+    if field.type in ("str", "text", "email", "url"):
+        return _sample_text(field, n)
     return {
         "bool": "yes" if n == 1 else "no",
         "date": f"2026-01-{n:02d}",
         "datetime": f"2026-01-{n:02d} 10:00",
-        "ref": str(n),
+        "ref": f"{field.ref or 'record'} {n}",
     }.get(field.type, f"{field.name.replace('_', ' ')} {n}")
+
+
+def _sample_text(field: FieldSpec, n: int) -> str:
+    name = field.name
+    if field.type == "email" or "email" in name:
+        text = f"{FIRST_NAMES[(n - 1) % 3].split()[0].lower()}{n}@example.com"
+    elif field.type == "url" or name in ("url", "website", "link"):
+        text = f"https://example.com/item-{n}"
+    elif "full_name" in name or name in ("author", "owner", "customer_name", "contact"):
+        text = FIRST_NAMES[(n - 1) % 3]
+    elif "slug" in name:
+        text = f"item-{n}"
+    else:
+        words = next((v for k, v in SAMPLE_WORDS.items() if k in name), None)
+        text = words[(n - 1) % 3] if words else f"{name.replace('_', ' ')} {n}"
+    return text[: field.max_length] if field.max_length else text

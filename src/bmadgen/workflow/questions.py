@@ -16,6 +16,22 @@ if TYPE_CHECKING:
     from bmadgen.workflow.engine import Asker
 
 
+def _suggestion(store: Store, project: Project, phase_id: str, question: Any,
+                ptype: ProjectType, asker: Asker) -> Any | None:
+    """Last time's choice for this project type, offered first and said to be a suggestion;
+    dropped when it is no longer a valid answer (the choices changed)."""
+    last = answers_mod.last_choice(store, project, question, phase_id)
+    if last is None:
+        return None
+    try:
+        answers_mod.parse_typed(question, answers_mod.to_prompt_text(question, last), ptype)
+    except ValueError:
+        return None
+    asker.tell(f"suggestion: {phase_id}.{question.key} is what you chose for your last "
+               f"{project.type} project; press Enter to keep it or type another")
+    return last
+
+
 def elicit(store: Store, project: Project, phase_id: str, ptype: ProjectType,
            asker: Asker | None, *, reask: bool = False) -> dict[str, Any]:
     """Ask this phase's unanswered questions (all of them with `reask`), saving each answer
@@ -33,6 +49,8 @@ def elicit(store: Store, project: Project, phase_id: str, ptype: ProjectType,
                 action=NextAction(kind="answer", phase=phase_id),
             )
         default = have.get(question.key)
+        if default is None:
+            default = _suggestion(store, project, phase_id, question, ptype, asker)
         if default is None and question.type == "choice":
             default = (question.choices or ptype.choices(question.choices_from or ""))[0]
         expected = answers_mod.describe(question, ptype)

@@ -106,6 +106,13 @@ def update(store: Store, project_id: int, phase: str, **changes: Any) -> PhaseSt
     return get(store, project_id, phase)
 
 
+def record_event(store: Store, project_id: int, phase: str, event: str) -> None:
+    """Keep a phase event (a rollback) for the history insights read."""
+    with store.write() as conn:
+        conn.execute("INSERT INTO phase_events (project_id, phase, event, at) VALUES (?, ?, ?, ?)",
+                     (project_id, phase, event, time.time()))
+
+
 def mark_stale(store: Store, project_id: int, phases: list[str], reason: str) -> list[str]:
     """Flag the phases that have output (not pending, not in progress) as stale; keep the first
     reason a phase was given so the original cause stays visible."""
