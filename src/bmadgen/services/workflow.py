@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bmadgen import definitions
 from bmadgen.models import Project
@@ -46,6 +46,34 @@ class DocumentText(BaseModel):
     text: str
 
 
+class FeatureInfo(BaseModel):
+    name: str
+    title: str
+    description: str
+
+
+class ProjectTypeInfo(BaseModel):
+    """A project type as the gallery shows it: what it is and the features it starts with."""
+
+    id: str
+    title: str
+    description: str
+    stacks: list[str]
+    features: list[FeatureInfo]
+
+
+class ProjectProgress(BaseModel):
+    """A project on the dashboard: where its workflow stands and when it last changed."""
+
+    project: Project
+    phase: str | None = Field(description="the first phase not approved; None when all are, "
+                                          "or when the project has no phases")
+    phase_status: str | None
+    approved: int
+    phases: int
+    last_activity: float
+
+
 def approve_all(_result: PhaseResult) -> bool:
     return True
 
@@ -56,6 +84,42 @@ def phase_names() -> list[str]:
 
 def project_type_names() -> list[str]:
     return definitions.project_type_names()
+
+
+def project_types() -> list[ProjectTypeInfo]:
+    """Every project type with its features: the gallery a new project is chosen from."""
+    types = []
+    for name in definitions.project_type_names():
+        ptype = definitions.project_type(name)
+        types.append(ProjectTypeInfo(
+            id=ptype.id, title=ptype.title, description=ptype.description,
+            stacks=list(ptype.stacks),
+            features=[FeatureInfo(name=f.name, title=f.title, description=f.description)
+                      for f in ptype.features]))
+    return types
+
+
+def progress_of_projects(session: Session, *, include_archived: bool = False,
+                         limit: int = 500) -> list[ProjectProgress]:
+    """Each project (newest activity first) with its current phase, read from the store alone:
+    no folder is read, so a dashboard of hundreds of projects stays fast (the project's own
+    `status` checks drift)."""
+    from bmadgen.services import projects as project_service
+    from bmadgen.workflow import state
+
+    page = project_service.list_projects(session, include_archived=include_archived,
+                                         limit=limit)
+    rows = []
+    for project in page.items:
+        states = state.all_states(session.store, project.id)
+        current = next((st for st in states if st.status != "approved"), None)
+        rows.append(ProjectProgress(
+            project=project, phase=current.phase if current else None,
+            phase_status=current.status if current else ("done" if states else None),
+            approved=sum(1 for st in states if st.status == "approved"), phases=len(states),
+            last_activity=max([project.updated_at, *(st.updated_at for st in states)])))
+    rows.sort(key=lambda row: row.last_activity, reverse=True)
+    return rows
 
 
 def new_project(session: Session, name: str, type: str, *, folder: Path | None = None,
@@ -69,15 +133,31 @@ def new_project(session: Session, name: str, type: str, *, folder: Path | None =
     anything is created: an unknown `until` phase, the name, the type, the answers file."""
     if until is not None:
         definitions.workflow().phase(until)
-    target = folder if folder is not None else session.cwd / name
-    project = engine.new_project(session.store, name, type, target, answers)
-    session.use(project)
+    project = create_project(session, name, type, folder=folder, answers=answers)
     if on_created is not None:
         on_created(project)
     results = engine.run_through(session.store, project, asker=asker, approve=approve,
                                  until=until, on_result=on_result, progress=progress)
     return NewProjectResult(project=project, results=results,
                             status=engine.status(session.store, project))
+
+
+def create_project(session: Session, name: str, type: str, *, folder: Path | None = None,
+                   answers: Path | None = None) -> Project:
+    """Create the project and its folder (a new git repository, default `cwd/name`) without
+    running a phase: the terminal wizard runs them one at a time."""
+    target = folder if folder is not None else session.cwd / name
+    project = engine.new_project(session.store, name, type, target, answers)
+    session.use(project)
+    return project
+
+
+def check_name(name: str, what: str = "project name") -> str:
+    """The name as it will be stored, or InvalidInput saying why it is refused (a form shows
+    the reason beside the field before anything is created)."""
+    from bmadgen.validation import identifier
+
+    return identifier(name, what)
 
 
 def status(session: Session) -> WorkflowStatus:
@@ -103,6 +183,20 @@ def approve_phase(session: Session, phase: str | None = None) -> PhaseResult:
 
 def rollback_phase(session: Session, phase: str) -> PhaseResult:
     return engine.rollback_phase(session.store, session.project(), phase)
+
+
+def phase_handoff(session: Session, phase: str) -> str | None:
+    """The handoff the phase left when it was last approved (None before its approval)."""
+    row = session.store.query_one(
+        "SELECT content FROM handoffs WHERE project_id = ? AND phase = ? "
+        "ORDER BY created_at DESC, id DESC LIMIT 1", (session.project().id, phase))
+    return str(row["content"]) if row is not None else None
+
+
+def prototype_pages(session: Session) -> list[Path]:
+    """The prototype's HTML pages (empty before the prototype phase has run)."""
+    folder = session.folder() / "prototype"
+    return sorted(folder.glob("*.html")) if folder.is_dir() else []
 
 
 # ------------------------------------------------------------------ answers
