@@ -86,6 +86,7 @@ class BmadgenApp(App[None]):
         self.push_screen(DashboardScreen())
         if self.start_project:
             self.open_project(self.start_project)
+        self.call_after_refresh(self.check_size, self.size.width, self.size.height)
 
     def open_project(self, name: str, *, run_next: bool = False) -> None:
         from bmadgen.tui.screens.project import ProjectScreen
@@ -111,9 +112,14 @@ class BmadgenApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def on_resize(self, event: Resize) -> None:
+        # after the refresh, so the notice goes above the screens being pushed at start
+        self.call_after_refresh(self.check_size, event.size.width, event.size.height)
+
+    def check_size(self, width: int, height: int) -> None:
+        """A terminal smaller than 80x24 shows a notice instead of a broken layout."""
         from bmadgen.tui.screens.modals import TooSmallScreen
 
-        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
         if small and not self._too_small:
             self._too_small = True
             self.push_screen(TooSmallScreen())

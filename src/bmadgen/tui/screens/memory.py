@@ -260,15 +260,15 @@ class UpdateTaskScreen(FormScreen):
     def __init__(self, project: str, task: Any) -> None:
         super().__init__()
         self.project = project
-        self.task = task
+        self.target = task
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Label(f"Update task #{self.task.id}: {self.task.title}",
+            yield Label(f"Update task #{self.target.id}: {self.target.title}",
                         classes="dialog-title")
-            yield field("Progress (0-100)", Input(str(self.task.progress), id="progress"))
+            yield field("Progress (0-100)", Input(str(self.target.progress), id="progress"))
             yield field("Priority", Select([(p, p) for p in PRIORITY_LEVELS],
-                                           value=self.task.priority, allow_blank=False,
+                                           value=self.target.priority, allow_blank=False,
                                            id="priority"))
             yield field("Note (optional)", Input(id="note"))
             yield field("Blocker (optional)", Input(id="blocker"))
@@ -297,7 +297,7 @@ class UpdateTaskScreen(FormScreen):
         blocker = self.query_one("#blocker", Input).value.strip() or None
         priority = str(self.query_one("#priority", Select).value)
         unblock = self.query_one("#unblock", Checkbox).value
-        task_id = self.task.id
+        task_id = self.target.id
         jobs.start(self, lambda session: tasks.update(
             session, task_id, progress=progress, note=note, blocker=blocker, unblock=unblock,
             priority=priority), self.dismiss, project=self.project, name="update task",

@@ -1,0 +1,85 @@
+"""Errors reach the person as one line (a notification or a message beside the field), never a
+traceback; bare `bmadgen` without a terminal prints the help."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bmadgen.tui.app import BmadgenApp
+from tests.tui.conftest import REPO, notifications, wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_unknown_project_is_a_notification_not_a_crash(tmp_path: Path) -> None:
+    app = BmadgenApp(project="nosuchproject", cwd=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any("nosuchproject" in n for n in notifications(app)),
+                       what="the error notification")
+        assert app.is_running
+        assert not any("Traceback" in n for n in notifications(app))
+
+
+async def test_the_gallery_refuses_bad_names_beside_the_field(tmp_path: Path) -> None:
+    from bmadgen.tui.screens.new_project import NewProjectScreen
+
+    app = BmadgenApp(cwd=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewProjectScreen))
+        form = app.screen
+        await pilot.click("#ok")
+        await pilot.pause(0.1)
+        assert str(form.query_one("#name-error").render()) == "a name is required"
+        form.query_one("#name").value = "My Shop"
+        await pilot.click("#ok")
+        await pilot.pause(0.1)
+        assert "is not valid: use lowercase letters" in str(form.query_one("#name-error").render())
+        assert form.query_one("#name").value == "My Shop"  # what was typed stays
+        form.query_one("#name").value = "shop"
+        form.query_one("#answers").value = str(tmp_path / "missing.yaml")
+        await pilot.click("#ok")
+        await pilot.pause(0.1)
+        assert "no file at" in str(form.query_one("#answers-error").render())
+        assert app.screen is form
+    assert not (tmp_path / "shop").exists()  # nothing was created
+
+
+async def test_too_small_a_terminal_says_so(tmp_path: Path) -> None:
+    from bmadgen.tui.screens.modals import TooSmallScreen
+
+    app = BmadgenApp(cwd=tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+        await pilot.resize_terminal(100, 30)
+        await wait_for(pilot, lambda: not isinstance(app.screen, TooSmallScreen))
+
+
+def _bmadgen(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment.update(PYTHONPATH=str(REPO / "src"), **env)
+    return subprocess.run([sys.executable, "-m", "bmadgen", *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60, env=environment,
+                          check=False)
+
+
+def test_bare_bmadgen_without_a_terminal_prints_help_and_exits_0() -> None:
+    done = _bmadgen()
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and "tui" in done.stdout
+
+
+def test_bare_bmadgen_in_ci_prints_help_even_in_a_terminal() -> None:
+    from bmadgen.cli.app import wants_wizard
+
+    assert wants_wizard(["memory", "list"]) is False
+    os.environ["CI"] = "true"
+    try:
+        assert wants_wizard([]) is False
+    finally:
+        del os.environ["CI"]

@@ -1,0 +1,62 @@
+"""Quitting in the middle of a phase and reopening resumes at the same question; a refused
+answer is shown beside the field and stays as typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bmadgen.tui.app import BmadgenApp
+from bmadgen.tui.widgets.question import QuestionForm
+from tests.tui.conftest import notifications, wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+def _asking(app: BmadgenApp) -> str | None:
+    forms = app.screen.query(QuestionForm)
+    if not forms or not forms.first().display or forms.first().prompt is None:
+        return None
+    return forms.first().prompt.position
+
+
+async def test_quit_mid_phase_and_resume_at_the_same_question(tmp_path: Path) -> None:
+    from bmadgen.tui.screens.new_project import NewProjectScreen
+
+    app = BmadgenApp(cwd=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewProjectScreen))
+        form = app.screen
+        form.query_one("#types").highlighted = [t.id for t in form.types].index("ecommerce")
+        form.query_one("#name").value = "shop"
+        await pilot.click("#ok")
+        # the vision phase starts on its own and asks its first question
+        await wait_for(pilot, lambda: _asking(app) == "vision.summary",
+                       what=f"vision.summary {notifications(app)}")
+        question = app.screen.query_one(QuestionForm)
+        await pilot.press("enter")  # an empty answer: refused in place
+        await wait_for(pilot, lambda: "vision.summary" in str(
+            question.query_one("#answer-error").render()), what="the refusal")
+        assert _asking(app) == "vision.summary"
+        question.query_one("#answer").value = "A bookshop that sells online."
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _asking(app) == "vision.problem", what="vision.problem")
+        question.query_one("#answer").value = "Customers cannot order online."
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _asking(app) == "vision.users", what="vision.users")
+    # the app closed while the question was open (as with ctrl+q)
+
+    reopened = BmadgenApp(project="shop", cwd=tmp_path)
+    async with reopened.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: _asking(reopened) == "vision.users",
+                       what="the same question after reopening")
+
+    from bmadgen.services import workflow
+    from bmadgen.services.session import open_session
+
+    with open_session(project="shop") as session:
+        given = workflow.answers_given(session)["vision"]
+    assert given == {"summary": "A bookshop that sells online.",
+                     "problem": "Customers cannot order online."}
