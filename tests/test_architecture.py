@@ -33,6 +33,7 @@ def test_the_import_contracts_are_kept() -> None:
 
 @pytest.mark.parametrize("module, planted, caught", [
     ("cli/common.py", "from bmadgen.store import open_store", "bmadgen.cli.common -> bmadgen.store"),
+    ("tui/jobs.py", "from bmadgen.store import open_store", "bmadgen.tui.jobs -> bmadgen.store"),
     ("agents/runner.py", "import bmadgen.workflow.engine",
      "bmadgen.agents.runner -> bmadgen.workflow.engine"),
     ("gates/service.py", "import bmadgen.tasks", "bmadgen.gates.service -> bmadgen.tasks"),

@@ -46,6 +46,12 @@ async def test_quit_mid_phase_and_resume_at_the_same_question(tmp_path: Path) ->
         question.query_one("#answer").value = "Customers cannot order online."
         await pilot.press("enter")
         await wait_for(pilot, lambda: _asking(app) == "vision.users", what="vision.users")
+        await pilot.press("escape")  # step away: the run stops, the answers stay
+        await wait_for(pilot, lambda: any("stopped at vision.users" in n
+                                          for n in notifications(app)), what="the stop")
+        await wait_for(pilot, lambda: _asking(app) is None, what="the question to close")
+        await pilot.press("r")  # running again asks the same question
+        await wait_for(pilot, lambda: _asking(app) == "vision.users", what="vision.users again")
     # the app closed while the question was open (as with ctrl+q)
 
     reopened = BmadgenApp(project="shop", cwd=tmp_path)

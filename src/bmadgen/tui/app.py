@@ -41,7 +41,7 @@ class ActionsProvider(Provider):
 
     async def discover(self) -> Hits:
         for description, action, key in self._actions():
-            yield DiscoveryHit(description, lambda a=action: self._run(a),  # type: ignore[misc]
+            yield DiscoveryHit(description, lambda a=action: self._run(a),
                                help=f"key: {key}")
 
     async def search(self, query: str) -> Hits:
@@ -50,7 +50,7 @@ class ActionsProvider(Provider):
             score = matcher.match(description)
             if score > 0:
                 yield Hit(score, matcher.highlight(description),
-                          lambda a=action: self._run(a),  # type: ignore[misc]
+                          lambda a=action: self._run(a),
                           help=f"key: {key}")
 
 

@@ -35,9 +35,9 @@ def start(node: DOMNode, job: Callable[[Session], T], done: Callable[[T], Any] |
     app = node.app
     assert isinstance(app, BmadgenApp)
 
-    def deliver(callback: Callable[..., Any], *args: Any) -> None:
+    def deliver(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         try:
-            app.call_from_thread(callback, *args)
+            app.call_from_thread(callback, *args, **kwargs)
         except RuntimeError:  # the app closed while the work ran: nobody to tell
             pass
 

@@ -3,7 +3,7 @@ gallery, open one, archive one."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -94,6 +94,10 @@ class DashboardScreen(Screen[None]):
 
         self.app.push_screen(NewProjectScreen(), created)
 
+    def _archived(self, project: Any) -> None:
+        self.notify(f"{project.name} archived")
+        self.action_refresh()
+
     def action_archive(self) -> None:
         from bmadgen.tui.screens.modals import ConfirmScreen
 
@@ -106,9 +110,7 @@ class DashboardScreen(Screen[None]):
                 from bmadgen.services import projects
 
                 jobs.start(self, lambda session: projects.archive(session, name),
-                           lambda project: (self.notify(f"{project.name} archived"),
-                                            self.action_refresh()),
-                           project=None, name="archive project")
+                           self._archived, project=None, name="archive project")
 
         self.app.push_screen(ConfirmScreen(f"Archive {name}?",
                                            "It leaves the dashboard; its folder and memory "

@@ -213,11 +213,13 @@ class MemoryScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 jobs.start(self, lambda session: tasks.complete(session, task.id),
-                           lambda done: (self.notify(f"task #{done.id} completed"),
-                                         self.load_tasks()),
-                           project=self.project, name="complete task")
+                           self._completed, project=self.project, name="complete task")
 
         self.app.push_screen(ConfirmScreen(f"Complete task #{task.id}?", task.title), confirmed)
+
+    def _completed(self, task: Any) -> None:
+        self.notify(f"task #{task.id} completed")
+        self.load_tasks()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -6,6 +6,7 @@ the way in, and the dialog says so."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -93,7 +94,7 @@ class NewProjectScreen(FormScreen):
         ptype = self.chosen_type()
         self.query_one("#ok", Button).disabled = True
 
-        def create(session):  # type: ignore[no-untyped-def]
+        def create(session: Any) -> Any:
             return workflow.create_project(session, name, ptype, folder=folder, answers=answers)
 
         jobs.start(self, create, lambda project: self.dismiss(project.name), project=None,

@@ -53,6 +53,7 @@ class ProjectScreen(Screen[None]):
         self.pages: list[Path] = []
         self.running: str | None = None  # the phase being run, or approved
         self.asker: WizardAsker | None = None
+        self.opened = False  # the first status has been shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -108,9 +109,12 @@ class ProjectScreen(Screen[None]):
             paused = next((p for p in self.status.phases if p.elicit_position), None)
             if stepper.index is None:
                 stepper.index = self._phase_index(self._focus_phase())
-            if (then_run or paused is not None) and self.running is None and \
+            # opening a project paused mid-phase resumes at its question; after a stop, not
+            resume = paused is not None and not self.opened
+            self.opened = True
+            if (then_run or resume) and self.running is None and \
                     self.status.next_action.kind == "run_phase":
-                if paused is not None:
+                if resume and paused is not None:
                     self.say(escape(f"Resuming {paused.phase} at {paused.elicit_position}."))
                 self.action_run_phase()
             elif self.running is None and not self.log_view.lines:

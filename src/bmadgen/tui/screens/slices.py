@@ -34,6 +34,7 @@ class SlicesScreen(Screen[None]):
         self.project = project
         self.slices: list[Any] = []
         self.busy = False
+        self.shown_diff: Any = None  # the SliceDiff on screen
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,6 +141,7 @@ class SlicesScreen(Screen[None]):
             return
 
         def show(diff: Any) -> None:
+            self.shown_diff = diff
             view = self.query_one("#slice-diff", Static)
             if not diff.diff:
                 view.update(f"{chosen.name}: no change against the generated version")
