@@ -40,8 +40,9 @@ class SlicesScreen(Screen[None]):
         yield Header()
         yield Static(f"Slices: {self.project}", classes="screen-title")
         table: DataTable[str] = DataTable(id="slices", cursor_type="row")
-        table.add_columns("slice", "title", "entities", "routes", "generated", "files",
-                          "changed by you")
+        for label, width in (("slice", 14), ("title", 18), ("entities", 24), ("routes", 6),
+                             ("generated", 9), ("files", 5), ("edited by you", 13)):
+            table.add_column(label, width=width)
         yield table
         yield Static("", id="slices-status", classes="hint")
         with VerticalScroll(id="slice-detail"):
