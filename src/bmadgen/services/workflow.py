@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from bmadgen import definitions
 from bmadgen.models import Project
@@ -62,16 +62,6 @@ class ProjectTypeInfo(BaseModel):
     features: list[FeatureInfo]
 
 
-class ProjectProgress(BaseModel):
-    """A project on the dashboard: where its workflow stands and when it last changed."""
-
-    project: Project
-    phase: str | None = Field(description="the first phase not approved; None when all are, "
-                                          "or when the project has no phases")
-    phase_status: str | None
-    approved: int
-    phases: int
-    last_activity: float
 
 
 def approve_all(_result: PhaseResult) -> bool:
@@ -97,29 +87,6 @@ def project_types() -> list[ProjectTypeInfo]:
             features=[FeatureInfo(name=f.name, title=f.title, description=f.description)
                       for f in ptype.features]))
     return types
-
-
-def progress_of_projects(session: Session, *, include_archived: bool = False,
-                         limit: int = 500) -> list[ProjectProgress]:
-    """Each project (newest activity first) with its current phase, read from the store alone:
-    no folder is read, so a dashboard of hundreds of projects stays fast (the project's own
-    `status` checks drift)."""
-    from bmadgen.services import projects as project_service
-    from bmadgen.workflow import state
-
-    page = project_service.list_projects(session, include_archived=include_archived,
-                                         limit=limit)
-    rows = []
-    for project in page.items:
-        states = state.all_states(session.store, project.id)
-        current = next((st for st in states if st.status != "approved"), None)
-        rows.append(ProjectProgress(
-            project=project, phase=current.phase if current else None,
-            phase_status=current.status if current else ("done" if states else None),
-            approved=sum(1 for st in states if st.status == "approved"), phases=len(states),
-            last_activity=max([project.updated_at, *(st.updated_at for st in states)])))
-    rows.sort(key=lambda row: row.last_activity, reverse=True)
-    return rows
 
 
 def new_project(session: Session, name: str, type: str, *, folder: Path | None = None,

@@ -44,9 +44,9 @@ class DashboardScreen(Screen[None]):
             self.action_refresh()
 
     def action_refresh(self) -> None:
-        from bmadgen.services import workflow
+        from bmadgen.services import projects
 
-        jobs.start(self, lambda session: workflow.progress_of_projects(session), self._show,
+        jobs.start(self, lambda session: projects.progress(session), self._show,
                    project=None, name="load projects", group="dashboard", exclusive=True)
 
     def _show(self, rows: list) -> None:  # list[ProjectProgress]
