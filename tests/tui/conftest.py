@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -61,17 +60,6 @@ def notifications(app: Any) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-def answers_without(tmp_path: Path, *keys: str) -> Path:
-    """The example ecommerce answers minus some `phase.key`s, so the wizard asks those."""
-    data = yaml.safe_load((EXAMPLES / "ecommerce.answers.yaml").read_text())
-    for key in keys:
-        phase, name = key.split(".")
-        data[phase].pop(name)
-    path = tmp_path / "answers.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
 @pytest.fixture
 def shop(tmp_path: Path) -> str:
     """An ecommerce project with the four phases before development approved (services)."""
@@ -97,3 +85,33 @@ def generated_shop(shop: str, tmp_path: Path) -> str:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+async def press_for(pilot: Any, key: str, screen_type: type) -> Any:
+    """Press `key` and wait for the screen it opens; returns that screen."""
+    app = pilot.app
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, screen_type), what=screen_type.__name__)
+    return app.screen
+
+
+async def open_view(pilot: Any, key: str, screen_type: type) -> Any:
+    """From the project view (once it shows), open another view by its key."""
+    app = pilot.app
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "ProjectScreen",
+                   what="the project view")
+    return await press_for(pilot, key, screen_type)
+
+
+async def create_from_gallery(pilot: Any, name: str, project_type: str,
+                              answers: Path | None = None) -> None:
+    """On the dashboard: n, pick the type in the gallery, name it, Create."""
+    from bmadgen.tui.screens.new_project import NewProjectScreen
+
+    form = await press_for(pilot, "n", NewProjectScreen)
+    form.query_one("#types").highlighted = [t.id for t in form.types].index(project_type)
+    await pilot.pause(0.05)
+    form.query_one("#name").value = name
+    if answers is not None:
+        form.query_one("#answers").value = str(answers)
+    await pilot.click("#ok")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bmadgen.tui.app import BmadgenApp
-from tests.tui.conftest import screen_text, wait_for
+from tests.tui.conftest import open_view, press_for, screen_text, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -18,10 +18,7 @@ async def test_generate_the_app_then_see_its_slices(shop: str, tmp_path: Path) -
 
     app = BmadgenApp(project=shop, cwd=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ProjectScreen")
-        await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, SlicesScreen))
-        screen = app.screen
+        screen = await open_view(pilot, "s", SlicesScreen)
         await wait_for(pilot, lambda: len(screen.slices) == 4, what="the four features")
         assert not any(s.generated for s in screen.slices)
         await pilot.press("G")
@@ -46,13 +43,9 @@ async def test_run_a_gate_on_the_local_backend_and_waive_it(generated_shop: str,
 
     app = BmadgenApp(project=generated_shop, cwd=tmp_path)
     async with app.run_test(size=(140, 44)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ProjectScreen")
-        await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GatesScreen))
-        screen = app.screen
+        screen = await open_view(pilot, "g", GatesScreen)
         await wait_for(pilot, lambda: "no run yet" in screen_text(app), what="the empty view")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunGatesScreen))
+        await press_for(pilot, "r", RunGatesScreen)
         app.screen.query_one("#gate-choice").select("format")
         app.screen.query_one("#slice-choice").value = ""
         await pilot.click("#ok")
@@ -64,9 +57,7 @@ async def test_run_a_gate_on_the_local_backend_and_waive_it(generated_shop: str,
         assert "NOT ISOLATED" in text
         assert "format | passed" in text
 
-        await pilot.press("w")
-        await wait_for(pilot, lambda: isinstance(app.screen, WaiveScreen))
-        form = app.screen
+        form = await press_for(pilot, "w", WaiveScreen)
         await pilot.click("#ok")
         await pilot.pause(0.1)
         assert "a reason is required" in str(form.query_one("#reason-error").render())

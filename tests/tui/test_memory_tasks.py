@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bmadgen.tui.app import BmadgenApp
-from tests.tui.conftest import screen_text, wait_for
+from tests.tui.conftest import open_view, press_for, screen_text, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -18,13 +18,9 @@ async def test_add_a_memory_then_find_it_ranked_first(shop: str, tmp_path: Path)
 
     app = BmadgenApp(project=shop, cwd=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ProjectScreen")
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, MemoryScreen))
-        screen = app.screen
+        screen = await open_view(pilot, "m", MemoryScreen)
         await wait_for(pilot, lambda: len(screen.memories) > 0, what="the newest memories")
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, AddMemoryScreen))
+        await press_for(pilot, "n", AddMemoryScreen)
         await pilot.click("#ok")  # empty text: refused in place
         await pilot.pause(0.1)
         assert "the text is empty" in str(app.screen.query_one("#text-error").render())
@@ -46,16 +42,11 @@ async def test_update_a_task_progress_and_note(shop: str, tmp_path: Path) -> Non
 
     app = BmadgenApp(project=shop, cwd=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ProjectScreen")
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, MemoryScreen))
-        screen = app.screen
+        screen = await open_view(pilot, "m", MemoryScreen)
         await wait_for(pilot, lambda: len(screen.tasks) > 0, what="the tasks")
         await pilot.press("t")
         task = screen.selected_task()
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, UpdateTaskScreen))
-        form = app.screen
+        form = await press_for(pilot, "e", UpdateTaskScreen)
         form.query_one("#progress").value = "lots"
         await pilot.click("#ok")
         await pilot.pause(0.1)

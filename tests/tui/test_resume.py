@@ -9,7 +9,7 @@ import pytest
 
 from bmadgen.tui.app import BmadgenApp
 from bmadgen.tui.widgets.question import QuestionForm
-from tests.tui.conftest import notifications, wait_for
+from tests.tui.conftest import create_from_gallery, notifications, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -22,16 +22,9 @@ def _asking(app: BmadgenApp) -> str | None:
 
 
 async def test_quit_mid_phase_and_resume_at_the_same_question(tmp_path: Path) -> None:
-    from bmadgen.tui.screens.new_project import NewProjectScreen
-
     app = BmadgenApp(cwd=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, NewProjectScreen))
-        form = app.screen
-        form.query_one("#types").highlighted = [t.id for t in form.types].index("ecommerce")
-        form.query_one("#name").value = "shop"
-        await pilot.click("#ok")
+        await create_from_gallery(pilot, "shop", "ecommerce")
         # the vision phase starts on its own and asks its first question
         await wait_for(pilot, lambda: _asking(app) == "vision.summary",
                        what=f"vision.summary {notifications(app)}")

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from bmadgen.tui.app import BmadgenApp
-from tests.tui.conftest import EXAMPLES, PHASES, screen_text, wait_for
+from tests.tui.conftest import (
+    EXAMPLES,
+    PHASES,
+    create_from_gallery,
+    press_for,
+    screen_text,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -26,15 +33,12 @@ async def test_from_the_gallery_to_a_gated_app(tmp_path: Path) -> None:
 
     app = BmadgenApp(cwd=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, NewProjectScreen))
-        form = app.screen
+        form = await press_for(pilot, "n", NewProjectScreen)  # the gallery shows features
         form.query_one("#types").highlighted = [t.id for t in form.types].index("ecommerce")
         await pilot.pause(0.1)
         assert "Catalog (catalog)" in str(form.query_one("#type-features").render())
-        form.query_one("#name").value = "shop"
-        form.query_one("#answers").value = str(EXAMPLES / "ecommerce.answers.yaml")
-        await pilot.click("#ok")
+        await pilot.press("escape")
+        await create_from_gallery(pilot, "shop", "ecommerce", EXAMPLES / "ecommerce.answers.yaml")
         await wait_for(pilot, lambda: isinstance(app.screen, ProjectScreen))
         project = app.screen
 
@@ -63,15 +67,12 @@ async def test_from_the_gallery_to_a_gated_app(tmp_path: Path) -> None:
         assert project.status.next_action.kind == "done"
         assert (tmp_path / "shop" / "app" / "features" / "catalog" / "api.py").is_file()
 
-        await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, SlicesScreen))
+        await press_for(pilot, "s", SlicesScreen)
         await wait_for(pilot, lambda: len(app.screen.slices) == 4
                        and all(s.generated for s in app.screen.slices))
         await pilot.press("escape")
 
-        await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GatesScreen))
-        gates = app.screen
+        gates = await press_for(pilot, "g", GatesScreen)
         await wait_for(pilot, lambda: gates.report is not None)
         assert gates.report.backend == "local"
         assert {v.slice for v in gates.report.verdicts} == {"catalog", "cart", "orders",
@@ -79,9 +80,7 @@ async def test_from_the_gallery_to_a_gated_app(tmp_path: Path) -> None:
         assert "catalog | PASS" in screen_text(app) or "catalog | CONCERNS" in screen_text(app)
         await pilot.press("escape")
 
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, MemoryScreen))
-        memory = app.screen
+        memory = await press_for(pilot, "m", MemoryScreen)
         memory.query_one("#query").value = "vertical slices stack"
         memory.query_one("#query").focus()
         await pilot.press("enter")
