@@ -23,6 +23,7 @@ def local_gates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/bmadgen-tests.sock")
     monkeypatch.setenv("BROWSER", "true")  # opening a prototype page opens nothing
     monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("COLORFGBG", raising=False)  # the dark theme, as in the snapshots
 
 
 async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0,

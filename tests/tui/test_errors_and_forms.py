@@ -83,3 +83,16 @@ def test_bare_bmadgen_in_ci_prints_help_even_in_a_terminal() -> None:
         assert wants_wizard([]) is False
     finally:
         del os.environ["CI"]
+
+
+def test_the_theme_follows_a_light_terminal(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    from bmadgen.tui.app import terminal_is_light
+
+    assert terminal_is_light({"COLORFGBG": "0;15"}) is True
+    assert terminal_is_light({"COLORFGBG": "15;default;0"}) is False
+    assert terminal_is_light({}) is False
+    monkeypatch.setenv("COLORFGBG", "0;15")
+    assert BmadgenApp(cwd=tmp_path).theme == "textual-light"
+    monkeypatch.setenv("COLORFGBG", "15;0")
+    assert BmadgenApp(cwd=tmp_path).theme != "textual-light"

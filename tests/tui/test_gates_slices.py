@@ -14,7 +14,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_generate_the_app_then_see_its_slices(shop: str, tmp_path: Path) -> None:
-    from bmadgen.tui.screens.slices import SlicesScreen
+    from bmadgen.tui.screens.slices import AddSliceScreen, SlicesScreen
 
     app = BmadgenApp(project=shop, cwd=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -35,6 +35,19 @@ async def test_generate_the_app_then_see_its_slices(shop: str, tmp_path: Path) -
         await wait_for(pilot, lambda: screen.shown_diff is not None, what="the diff")
         assert "+# tuned by hand" in screen.shown_diff.diff
         assert screen.shown_diff.files == ["app/features/catalog/api.py"]
+
+        form = await press_for(pilot, "n", AddSliceScreen)
+        form.query_one("#slice-name").value = "Reviews!"
+        await pilot.click("#ok")
+        await pilot.pause(0.1)
+        assert "is not valid" in str(form.query_one("#slice-name-error").render())
+        assert form.query_one("#slice-name").value == "Reviews!"  # kept, to be corrected
+        form.query_one("#slice-name").value = "reviews"
+        form.query_one("#fields").value = "rating:int body:text"
+        await pilot.click("#ok")
+        await wait_for(pilot, lambda: app.screen is screen and "reviews" in [
+            s.name for s in screen.slices], timeout=60, what="the added slice")
+        assert (tmp_path / "shop" / "app" / "features" / "reviews" / "api.py").is_file()
 
 
 async def test_run_a_gate_on_the_local_backend_and_waive_it(generated_shop: str,

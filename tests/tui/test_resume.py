@@ -9,7 +9,7 @@ import pytest
 
 from bmadgen.tui.app import BmadgenApp
 from bmadgen.tui.widgets.question import QuestionForm
-from tests.tui.conftest import create_from_gallery, notifications, wait_for
+from tests.tui.conftest import create_from_gallery, notifications, press_for, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -59,3 +59,31 @@ async def test_quit_mid_phase_and_resume_at_the_same_question(tmp_path: Path) ->
         given = workflow.answers_given(session)["vision"]
     assert given == {"summary": "A bookshop that sells online.",
                      "problem": "Customers cannot order online."}
+
+
+async def test_roll_back_then_reask_with_the_stored_answers_as_defaults(shop: str,
+                                                                       tmp_path: Path) -> None:
+    from bmadgen.tui.screens.modals import ConfirmScreen
+    from bmadgen.tui.screens.project import ProjectScreen
+
+    app = BmadgenApp(project=shop, cwd=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ProjectScreen)
+                       and app.screen.status is not None)
+        project = app.screen
+        project.query_one("#stepper").index = 3  # architecture
+        await press_for(pilot, "x", ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: project.status.phases[3].status == "in_progress",
+                       what="architecture reopened")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: _asking(app) == "architecture.stack", what="the question")
+        form = project.query_one(QuestionForm)
+        assert form.query_one("#answer").value == "fastapi"  # the stored answer
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _asking(app) == "architecture.auth", what="the next one")
+        assert form.query_one("#answer").value == "session"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: project.running is None
+                       and project.status.phases[3].status == "awaiting_approval",
+                       what="architecture awaiting approval")

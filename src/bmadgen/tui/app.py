@@ -4,7 +4,8 @@ how errors are shown (one line, never a traceback)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -54,6 +55,13 @@ class ActionsProvider(Provider):
                           help=f"key: {key}")
 
 
+def terminal_is_light(environ: Mapping[str, str]) -> bool:
+    """Whether the terminal says its background is light (`COLORFGBG`, set by xterm, rxvt,
+    Konsole, iTerm2 and others, ends in the background colour: 7 or 15 is light)."""
+    background = environ.get("COLORFGBG", "").rsplit(";", 1)[-1].strip()
+    return background in ("7", "15")
+
+
 class BmadgenApp(App[None]):
     """bmadgen's terminal wizard."""
 
@@ -71,6 +79,8 @@ class BmadgenApp(App[None]):
         self.start_project = project
         self.cwd = Path(cwd) if cwd is not None else Path.cwd()
         self._too_small = False
+        if terminal_is_light(os.environ):  # follow the terminal's light or dark background
+            self.theme = "textual-light"
 
     @contextmanager
     def session(self, project: str | None = None) -> Iterator[Session]:

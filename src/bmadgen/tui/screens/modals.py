@@ -73,6 +73,23 @@ class FormScreen(ModalScreen[object]):
     def refuse_error(self, field_id: str, exc: BmadgenError) -> None:
         self.refuse(field_id, exc.one_line())
 
+    def valid_name(self, field_id: str, what: str) -> str | None:
+        """The name typed in the field, or None after refusing it beside the field (empty, or
+        not a name bmadgen accepts, with the service's reason)."""
+        from textual.widgets import Input
+
+        from bmadgen.services import workflow
+
+        name = self.query_one(f"#{field_id}", Input).value.strip()
+        if not name:
+            self.refuse(field_id, "a name is required")
+            return None
+        try:
+            return workflow.check_name(name, what)
+        except BmadgenError as exc:
+            self.refuse_error(field_id, exc)
+            return None
+
     def clear_problems(self) -> None:
         for line in self.query(".field-error").results(Static):
             line.update("")

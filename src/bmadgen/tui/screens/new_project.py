@@ -75,14 +75,8 @@ class NewProjectScreen(FormScreen):
         from bmadgen.services import workflow
 
         self.clear_problems()
-        name = self.query_one("#name", Input).value.strip()
-        if not name:
-            self.refuse("name", "a name is required")
-            return
-        try:
-            workflow.check_name(name)
-        except BmadgenError as exc:
-            self.refuse_error("name", exc)
+        name = self.valid_name("name", "project name")
+        if name is None:
             return
         folder_text = self.query_one("#folder", Input).value.strip()
         answers_text = self.query_one("#answers", Input).value.strip()

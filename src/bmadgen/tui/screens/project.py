@@ -35,6 +35,7 @@ from bmadgen.tui.widgets.stepper import PhaseStepper
 class ProjectScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run_phase", "Run phase"),
+        Binding("e", "run_phase(True)", "Re-ask questions"),
         Binding("a", "approve", "Approve"),
         Binding("x", "rollback", "Roll back"),
         Binding("o", "open_page", "Open page"),
@@ -171,7 +172,9 @@ class ProjectScreen(Screen[None]):
 
     # ------------------------------------------------------------ run, answer, approve
 
-    def action_run_phase(self) -> None:
+    def action_run_phase(self, reask: bool = False) -> None:
+        """Run the next phase; with `reask`, ask all its questions again, each with the stored
+        answer filled in."""
         from bmadgen.services import workflow
 
         if self.running is not None:
@@ -198,7 +201,8 @@ class ProjectScreen(Screen[None]):
             self.app.call_from_thread(self.say, escape(gate_line(event)))
 
         def run(session: Any) -> list[Any]:
-            return workflow.run_phase(session, phase, asker=asker, progress=progress)
+            return workflow.run_phase(session, phase, asker=asker, reask=reask,
+                                      progress=progress)
 
         jobs.start(self, run, self._ran, project=self.project, name=f"run {phase}",
                    group="phase", failed=self._stopped)

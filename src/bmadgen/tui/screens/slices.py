@@ -194,17 +194,11 @@ class AddSliceScreen(FormScreen):
         self.submit()
 
     def submit(self) -> None:
-        from bmadgen.services import generation, workflow
+        from bmadgen.services import generation
 
         self.clear_problems()
-        name = self.query_one("#slice-name", Input).value.strip()
-        if not name:
-            self.refuse("slice-name", "a name is required")
-            return
-        try:
-            workflow.check_name(name, "slice name")
-        except BmadgenError as exc:
-            self.refuse_error("slice-name", exc)
+        name = self.valid_name("slice-name", "slice name")
+        if name is None:
             return
         title = self.query_one("#slice-title", Input).value.strip()
         entity = self.query_one("#entity", Input).value.strip() or None
