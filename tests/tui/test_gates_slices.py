@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bmadgen.tui.app import BmadgenApp
-from tests.tui.conftest import open_view, press_for, screen_text, wait_for
+from tests.tui.conftest import notifications, open_view, press_for, screen_text, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -78,3 +78,21 @@ async def test_run_a_gate_on_the_local_backend_and_waive_it(generated_shop: str,
         await pilot.click("#ok")
         await wait_for(pilot, lambda: app.screen is screen, what="the waiver")
         assert len(screen.runs) == 1
+
+
+async def test_a_gate_run_can_be_cancelled_between_gates(generated_shop: str,
+                                                          tmp_path: Path) -> None:
+    from bmadgen.tui.screens.gates import GatesScreen
+
+    app = BmadgenApp(project=generated_shop, cwd=tmp_path)
+    async with app.run_test(size=(140, 44)) as pilot:
+        screen = await open_view(pilot, "g", GatesScreen)
+        await wait_for(pilot, lambda: hasattr(screen, "gate_names"), what="the gates")
+        screen.start_run(slices=None, gates=["format", "lint", "types"])
+        await wait_for(pilot, lambda: "format" in screen.logs, what="the first gate")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not screen.running and bool(screen.runs), timeout=90,
+                       what="the run to stop")
+        assert any("gate run cancelled after format" in n for n in notifications(app))
+        assert screen.runs[0].status == "error"  # recorded as stopped, not as passed
+        assert len({r.gate for r in screen.results}) < 3

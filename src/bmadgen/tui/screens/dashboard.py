@@ -17,7 +17,7 @@ from bmadgen.tui.formatting import phase_label, when
 class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_project", "New project"),
-        Binding("enter", "open_project", "Open", show=True),
+        Binding("o", "open_project", "Open"),
         Binding("a", "archive", "Archive"),
         Binding("r", "refresh", "Refresh"),
     ]

@@ -40,6 +40,7 @@ class GatesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("R", "run_app", "Run all (app)"),
         Binding("r", "run_chosen", "Run chosen"),
+        Binding("c", "cancel_run", "Cancel run"),
         Binding("w", "waive", "Waive"),
         Binding("h", "history", "Show run"),
         Binding("escape", "back", "Back"),
@@ -53,6 +54,7 @@ class GatesScreen(Screen[None]):
         self.runs: list[Any] = []
         self.logs: dict[str, list[str]] = {}
         self.running = False
+        self.cancel_requested = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -177,6 +179,7 @@ class GatesScreen(Screen[None]):
             self.notify("gates are running", severity="warning")
             return
         self.running = True
+        self.cancel_requested = False
         self.logs = {}
         log = self.query_one("#gate-log", RichLog)
         log.clear()
@@ -188,6 +191,9 @@ class GatesScreen(Screen[None]):
 
         def progress(event: Any) -> None:  # on the worker thread
             self.app.call_from_thread(self._event, event)
+            if self.cancel_requested and event.kind == "finished":  # between two gates
+                raise jobs.Stopped(f"gate run cancelled after {result_label(event.result)}; "
+                                   "its results are kept and the run is marked as stopped")
 
         def run(session: Any) -> Any:
             return gate_service.run(session, slices=slices, gates=gates, progress=progress)
@@ -214,6 +220,15 @@ class GatesScreen(Screen[None]):
         if event.kind == "finished" and event.result is not None:
             self.results.append(event.result)
             self._add_result(self.query_one("#gate-results", DataTable), event.result)
+
+    def action_cancel_run(self) -> None:
+        """Stop the run after the gate that is running (a gate's command is not killed
+        half-way; nothing in the project is written by gates)."""
+        if not self.running:
+            self.notify("no gate run to cancel", severity="warning")
+            return
+        self.cancel_requested = True
+        self.query_one("#gate-log", RichLog).write("cancelling after the running gate ...")
 
     # ------------------------------------------------------------ history, waive
 

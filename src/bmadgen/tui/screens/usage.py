@@ -24,7 +24,7 @@ class UsageScreen(Screen[None]):
         yield Header()
         yield Static(f"Usage: {self.project}", classes="screen-title")
         yield Static("Model usage", classes="section-title")
-        yield Static("loading ...", id="model-usage")
+        yield Static("loading ...", id="model-usage", classes="hint")
         yield Static("Sandboxes (quality gates)", classes="section-title")
         table: DataTable[str] = DataTable(id="sandbox-usage", cursor_type="row")
         table.add_columns("runs", "CPU s", "peak memory MB", "wall s", "commands")
@@ -32,6 +32,7 @@ class UsageScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.title = f"bmadgen: {self.project}: usage"
         self.action_refresh()
 
     def action_refresh(self) -> None:
