@@ -96,3 +96,35 @@ def test_the_theme_follows_a_light_terminal(monkeypatch: pytest.MonkeyPatch,
     assert BmadgenApp(cwd=tmp_path).theme == "textual-light"
     monkeypatch.setenv("COLORFGBG", "15;0")
     assert BmadgenApp(cwd=tmp_path).theme != "textual-light"
+
+
+def test_serve_answers_on_loopback_only(tmp_path: Path) -> None:
+    """`bmadgen tui --serve` starts textual-serve on 127.0.0.1 and says it has no auth."""
+    import socket
+    import time
+    import urllib.request
+
+    pytest.importorskip("textual_serve")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment["PYTHONPATH"] = str(REPO / "src")
+    server = subprocess.Popen([sys.executable, "-m", "bmadgen", "tui", "--serve", "--port",
+                               str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=environment,
+                              cwd=tmp_path)
+    try:
+        page = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+                    page = answer.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "bmadgen" in page
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}" in err and "no authentication" in err

@@ -50,16 +50,27 @@ def root(
 
 
 @app.command("tui")
-def tui(project: str | None = common.PROJECT_OPTION) -> None:
+def tui(
+    project: str | None = common.PROJECT_OPTION,
+    serve: bool = typer.Option(False, "--serve", help="Serve the wizard to a browser on "
+                               "127.0.0.1 (textual-serve; no authentication, loopback only)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port for --serve."),
+) -> None:
     """Open the terminal wizard: projects, the five phases, slices, gates, memory and tasks.
 
     Bare `bmadgen` in a terminal opens it too; in a pipe or CI it prints this help instead.
     With --project it opens that project's view. Keys show in the footer; ctrl+p lists every
     action, ? explains the screen.
     """
+    chosen = project or common._root_project()
+    if serve:
+        from bmadgen.tui.serve import serve as serve_wizard
+
+        serve_wizard(port=port, project=chosen, say=lambda text: typer.echo(text, err=True))
+        return
     from bmadgen.tui.app import run
 
-    run(project=project or common._root_project())
+    run(project=chosen)
 
 
 def wants_wizard(argv: list[str]) -> bool:
