@@ -45,6 +45,7 @@ async def test_from_the_gallery_to_a_gated_app(tmp_path: Path) -> None:
         def status_of(phase: str) -> str:
             return next(p.status for p in project.status.phases if p.phase == phase)
 
+        document = project.query_one("#document-view", Markdown)
         for phase in PHASES:
             if phase != "vision":  # vision starts on its own after creation
                 await pilot.press("r")
@@ -60,8 +61,8 @@ async def test_from_the_gallery_to_a_gated_app(tmp_path: Path) -> None:
             assert f"Handoff: {phase.title()} approved" in "\n".join(
                 line.text for line in project.query_one("#log").lines)
             if phase == "architecture":  # the app spec, rendered in the Document tab
-                await wait_for(pilot, lambda: "appspec.yaml" in project.query_one(
-                    "#document-view", Markdown).source, what="the app spec")
+                await wait_for(pilot, lambda: "appspec.yaml" in document.source,
+                               what=f"the app spec in {document.source[:200]!r}")
             if phase == "prototype":
                 assert [p.name for p in project.pages][:1] == ["cart.html"]
         assert project.status.next_action.kind == "done"

@@ -35,32 +35,39 @@ def start(node: DOMNode, job: Callable[[Session], T], done: Callable[[T], Any] |
     app = node.app
     assert isinstance(app, BmadgenApp)
 
-    def deliver(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def tell(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         try:
             app.call_from_thread(callback, *args, **kwargs)
         except RuntimeError:  # the app closed while the work ran: nobody to tell
             pass
+
+    def deliver(callback: Callable[..., Any], *args: Any) -> None:
+        if node.is_attached:  # a screen closed while the work ran hears nothing more
+            tell(callback, *args)
 
     def body() -> None:
         try:
             with app.session(project) as session:
                 result = job(session)
         except Stopped as exc:
-            deliver(app.notify, str(exc) or "stopped", title="stopped", severity="warning")
+            tell(app.notify, str(exc) or "stopped", title="stopped", severity="warning")
             if failed is not None:
                 deliver(failed, exc)
             return
         except BmadgenError as exc:
-            deliver(app.show_error, exc)
+            tell(app.show_error, exc)
             if failed is not None:
                 deliver(failed, exc)
             return
         except Exception as exc:  # noqa: BLE001 - a bug: one line here, the log has the rest
-            deliver(app.show_bug, exc)
+            tell(app.show_bug, exc)
             if failed is not None:
                 deliver(failed, exc)
             return
-        if done is not None:
+        from textual.worker import get_current_worker
+
+        # a worker replaced by a newer one of its group (exclusive) must not overwrite it
+        if done is not None and not get_current_worker().is_cancelled:
             deliver(done, result)
 
     return node.run_worker(body, thread=True, name=name, group=group, exclusive=exclusive,

@@ -358,7 +358,12 @@ class ProjectScreen(Screen[None]):
         self.app.push_screen(UsageScreen(self.project))
 
     def action_back(self) -> None:
-        if self.running is not None and self.asker is not None:
-            self.asker.leave()
+        if self.running is not None:
+            if self.query_one(QuestionForm).prompt is None:  # writing files, running gates
+                self.notify(f"{self.running} is running: wait for it to finish",
+                            severity="warning")
+                return
+            if self.asker is not None:  # at a question: stop there, answers kept
+                self.asker.leave()
         self.app.pop_screen()
 
