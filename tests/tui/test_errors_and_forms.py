@@ -128,3 +128,32 @@ def test_serve_answers_on_loopback_only(tmp_path: Path) -> None:
         server.terminate()
         _, err = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}" in err and "no authentication" in err
+
+
+OPEN_AND_LIST = """
+import asyncio, sys
+from pathlib import Path
+from bmadgen.tui.app import BmadgenApp
+
+async def main():
+    app = BmadgenApp(project=sys.argv[2], cwd=Path(sys.argv[1]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not (type(app.screen).__name__ == "ProjectScreen" and app.screen.status):
+            await asyncio.sleep(0.01)
+        await pilot.press("g")
+        while not hasattr(app.screen, "gate_names"):
+            await asyncio.sleep(0.01)
+    print(sorted(m for m in ("litellm", "docker", "mcp") if m in sys.modules))
+
+asyncio.run(main())
+"""
+
+
+def test_opening_the_wizard_loads_no_llm_docker_or_mcp(shop: str, tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment["PYTHONPATH"] = str(REPO / "src")
+    done = subprocess.run([sys.executable, "-c", OPEN_AND_LIST, str(tmp_path), shop],
+                          capture_output=True, text=True, timeout=120, env=environment,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
