@@ -157,3 +157,44 @@ def test_opening_the_wizard_loads_no_llm_docker_or_mcp(shop: str, tmp_path: Path
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_bare_bmadgen_in_a_terminal_opens_the_wizard(tmp_path: Path) -> None:
+    """In a real (pseudo) terminal, bare `bmadgen` draws the dashboard; ctrl+q quits with 0."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment.update(PYTHONPATH=str(REPO / "src"), TERM="xterm-256color")
+    environment.pop("CI", None)
+    process = subprocess.Popen([sys.executable, "-m", "bmadgen"], stdin=child, stdout=child,
+                               stderr=child, env=environment, cwd=tmp_path, close_fds=True)
+    os.close(child)
+    seen = b""
+    try:
+        end = time.monotonic() + 60
+        while b"Projects" not in seen and time.monotonic() < end:
+            ready, _, _ = select.select([main], [], [], 0.2)
+            if ready:
+                seen += os.read(main, 65536)
+        assert b"Projects" in seen, seen[-500:]
+        os.write(main, b"\x11")  # ctrl+q
+        end = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < end:
+            ready, _, _ = select.select([main], [], [], 0.2)
+            if ready:
+                try:
+                    os.read(main, 65536)
+                except OSError:
+                    break
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main)
