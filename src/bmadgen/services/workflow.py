@@ -62,8 +62,6 @@ class ProjectTypeInfo(BaseModel):
     features: list[FeatureInfo]
 
 
-
-
 def approve_all(_result: PhaseResult) -> bool:
     return True
 
