@@ -110,6 +110,10 @@ class ProjectScreen(Screen[None]):
             paused = next((p for p in self.status.phases if p.elicit_position), None)
             if stepper.index is None:
                 stepper.index = self._phase_index(self._focus_phase())
+            else:  # the highlighted phase's documents, as the new status says they are
+                selected = self.selected_phase()
+                if selected is not None:
+                    self.load_documents(selected)
             # opening a project paused mid-phase resumes at its question; after a stop, not
             resume = paused is not None and not self.opened
             self.opened = True
@@ -235,9 +239,8 @@ class ProjectScreen(Screen[None]):
         for result in results:
             self._show_result(result)
         self.refresh_status()
-        if results:
+        if results:  # its documents load once the new status is in (refresh_status)
             self.query_one(PhaseStepper).index = self._phase_index(results[-1].phase)
-            self.load_documents(results[-1].phase)
 
     def _show_result(self, result: Any) -> None:
         for warning in result.warnings:
