@@ -39,7 +39,8 @@ async def test_from_the_gallery_to_a_gated_app(tmp_path: Path) -> None:
         assert "Catalog (catalog)" in str(form.query_one("#type-features").render())
         await pilot.press("escape")
         await create_from_gallery(pilot, "shop", "ecommerce", EXAMPLES / "ecommerce.answers.yaml")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProjectScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, ProjectScreen)
+                       and app.screen.status is not None, what="the project view")
         project = app.screen
 
         def status_of(phase: str) -> str:
