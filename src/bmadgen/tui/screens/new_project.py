@@ -41,7 +41,8 @@ class NewProjectScreen(FormScreen):
             yield field("Answers file (optional)", Input(placeholder="a YAML answers file, "
                                                          "e.g. examples/ecommerce.answers.yaml",
                                                          id="answers"),
-                        hint="Questions it answers are not asked; the rest are.")
+                        hint="A complete one (bmadgen answers sample): then no question is "
+                             "asked. Empty: every question is asked here.")
             yield Static("Creating from an idea needs a model; none is configured, so pick "
                          "a type.", classes="field-hint")
             with Horizontal(classes="buttons"):
