@@ -40,6 +40,7 @@ def test_the_import_contracts_are_kept() -> None:
      "bmadgen.mcp_server.paging -> bmadgen.store"),
     ("mcp_server/paging.py", "import bmadgen.cli.common",
      "bmadgen.mcp_server.paging -> bmadgen.cli.common"),
+    ("tui/jobs.py", "from bmadgen.store import open_store", "bmadgen.tui.jobs -> bmadgen.store"),
     ("agents/runner.py", "import bmadgen.workflow.engine",
      "bmadgen.agents.runner -> bmadgen.workflow.engine"),
     ("gates/service.py", "import bmadgen.tasks", "bmadgen.gates.service -> bmadgen.tasks"),

@@ -49,6 +49,40 @@ def root(
     """The root options; `--project` is read by `common.session` from this command's context."""
 
 
+@app.command("tui")
+def tui(
+    project: str | None = common.PROJECT_OPTION,
+    serve: bool = typer.Option(False, "--serve", help="Serve the wizard to a browser on "
+                               "127.0.0.1 (textual-serve; no authentication, loopback only)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port for --serve."),
+) -> None:
+    """Open the terminal wizard: projects, the five phases, slices, gates, memory and tasks.
+
+    Bare `bmadgen` in a terminal opens it too; in a pipe or CI it prints this help instead.
+    With --project it opens that project's view. Keys show in the footer; ctrl+p lists every
+    action, ? explains the screen.
+    """
+    chosen = project or common.root_project()
+    if serve:
+        from bmadgen.tui.serve import serve as serve_wizard
+
+        serve_wizard(port=port, project=chosen, say=lambda text: typer.echo(text, err=True))
+        return
+    from bmadgen.tui.app import run
+
+    run(project=chosen)
+
+
+def wants_wizard(argv: list[str]) -> bool:
+    """Bare `bmadgen` opens the wizard when a person is at a terminal: standard input and
+    output are terminals and this is not CI."""
+    if argv:
+        return False
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return False
+    return sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _register() -> None:
     # The order here is the order of `bmadgen --help`: the journey first (workflow, generation,
     # gates, sharing), then the project memory, then the MCP server.
@@ -133,6 +167,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None) -> None:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if not given:  # bare `bmadgen`: the wizard for a person, the help (exit 0) for a pipe
+        argv = ["tui"] if wants_wizard(given) else ["--help"]
     try:
         result = app(args=argv, standalone_mode=False)
         sys.stdout.flush()  # a full disk behind a redirection is reported here, not at exit

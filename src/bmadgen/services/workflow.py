@@ -46,6 +46,22 @@ class DocumentText(BaseModel):
     text: str
 
 
+class FeatureInfo(BaseModel):
+    name: str
+    title: str
+    description: str
+
+
+class ProjectTypeInfo(BaseModel):
+    """A project type as the gallery shows it: what it is and the features it starts with."""
+
+    id: str
+    title: str
+    description: str
+    stacks: list[str]
+    features: list[FeatureInfo]
+
+
 def approve_all(_result: PhaseResult) -> bool:
     return True
 
@@ -56,6 +72,19 @@ def phase_names() -> list[str]:
 
 def project_type_names() -> list[str]:
     return definitions.project_type_names()
+
+
+def project_types() -> list[ProjectTypeInfo]:
+    """Every project type with its features: the gallery a new project is chosen from."""
+    types = []
+    for name in definitions.project_type_names():
+        ptype = definitions.project_type(name)
+        types.append(ProjectTypeInfo(
+            id=ptype.id, title=ptype.title, description=ptype.description,
+            stacks=list(ptype.stacks),
+            features=[FeatureInfo(name=f.name, title=f.title, description=f.description)
+                      for f in ptype.features]))
+    return types
 
 
 def new_project(session: Session, name: str, type: str, *, folder: Path | None = None,
@@ -80,12 +109,21 @@ def new_project(session: Session, name: str, type: str, *, folder: Path | None =
 
 def create_project(session: Session, name: str, type: str, *, folder: Path | None = None,
                    answers: Path | None = None) -> Project:
-    """Create the project (its folder, `folder` or `name` in the working directory, is a new
-    git repository) without running a phase; it becomes the session's project."""
+    """Create the project and its folder (a new git repository, default `cwd/name`) without
+    running a phase: it becomes the session's project (the terminal wizard and an MCP client run
+    the phases one at a time)."""
     target = folder if folder is not None else session.cwd / name
     project = engine.new_project(session.store, name, type, target, answers)
     session.use(project)
     return project
+
+
+def check_name(name: str, what: str = "project name") -> str:
+    """The name as it will be stored, or InvalidInput saying why it is refused (a form shows
+    the reason beside the field before anything is created)."""
+    from bmadgen.validation import identifier
+
+    return identifier(name, what)
 
 
 def status(session: Session) -> WorkflowStatus:
@@ -111,6 +149,20 @@ def approve_phase(session: Session, phase: str | None = None) -> PhaseResult:
 
 def rollback_phase(session: Session, phase: str) -> PhaseResult:
     return engine.rollback_phase(session.store, session.project(), phase)
+
+
+def phase_handoff(session: Session, phase: str) -> str | None:
+    """The handoff the phase left when it was last approved (None before its approval)."""
+    row = session.store.query_one(
+        "SELECT content FROM handoffs WHERE project_id = ? AND phase = ? "
+        "ORDER BY created_at DESC, id DESC LIMIT 1", (session.project().id, phase))
+    return str(row["content"]) if row is not None else None
+
+
+def prototype_pages(session: Session) -> list[Path]:
+    """The prototype's HTML pages (empty before the prototype phase has run)."""
+    folder = session.folder() / "prototype"
+    return sorted(folder.glob("*.html")) if folder.is_dir() else []
 
 
 # ------------------------------------------------------------------ answers
