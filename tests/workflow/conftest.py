@@ -40,7 +40,7 @@ def fake_development_steps(monkeypatch):
                  generate_app=lambda project_dir: SimpleNamespace(
                      summary="generation faked in workflow tests"))
     install_fake(monkeypatch, "bmadgen.gates.service",
-                 run_gates=lambda store, project, project_dir, progress=None: gate_report())
+                 run_gates=lambda store, project, project_dir, progress=None, **_: gate_report())
 
 
 @pytest.fixture

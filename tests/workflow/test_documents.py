@@ -141,7 +141,7 @@ def test_development_records_generation_and_gate_outcomes(store, shop, monkeypat
                  generate_app=lambda d: calls.append(("generate", d))
                  or types.SimpleNamespace(summary="4 slices written"))
     install_fake(monkeypatch, "bmadgen.gates.service",
-                 run_gates=lambda s, p, d, progress=None: gate_report(passed=False, results=[
+                 run_gates=lambda s, p, d, progress=None, **_: gate_report(passed=False, results=[
                      GateResult(gate="tests", scope="slice", slice="cart", status="failed",
                                 score=40.0, threshold=85.0, required=True)],
                      verdicts=[SliceVerdict(slice="cart", verdict="FAIL")]))
@@ -169,6 +169,25 @@ def test_development_records_generation_and_gate_outcomes(store, shop, monkeypat
     assert outcome.generation.status == "failed"
     assert "unknown stack" in outcome.generation.detail
     assert outcome.gates.status == "not_available"
+
+
+def test_development_runs_gates_on_the_backend_and_tier_the_person_chose(store, shop,
+                                                                        monkeypatch):
+    """BMADGEN_SANDBOX and BMADGEN_TIER (or the config file) reach the development phase's gate
+    run, as they reach `gate run`: before, it always ran with sandbox 'auto' (Docker whenever
+    an engine and the image were there)."""
+    from bmadgen.workflow import development
+
+    seen = []
+    install_fake(monkeypatch, "bmadgen.generate.service",
+                 generate_app=lambda d: types.SimpleNamespace(summary="written"))
+    install_fake(monkeypatch, "bmadgen.gates.service",
+                 run_gates=lambda s, p, d, progress=None, **chosen: seen.append(chosen)
+                 or gate_report())
+    monkeypatch.setenv("BMADGEN_SANDBOX", "local")
+    monkeypatch.setenv("BMADGEN_TIER", "premium")
+    development.run_development_steps(store, shop, Path(shop.path))
+    assert seen == [{"sandbox": "local", "tier": "premium"}]
 
 
 def test_unknown_provider_is_an_environment_error(monkeypatch):

@@ -98,6 +98,7 @@ def run_development_steps(store: Store, project: Project, project_dir: Path, *,
     the verdict of record) and record their verdicts."""
     from bmadgen.gates.service import run_gates
     from bmadgen.generate.service import generate_app
+    from bmadgen.settings import get_settings
     from bmadgen.workflow.qa import record_verdicts
 
     try:
@@ -108,7 +109,9 @@ def run_development_steps(store: Store, project: Project, project_dir: Path, *,
         return DevelopmentOutcome(generation=generation, gates=StepOutcome(
             status="not_available", detail="gates not run: the application was not generated"))
     try:
-        report = run_gates(store, project, project_dir, progress=progress)
+        settings = get_settings()  # the backend and tier the person chose (BMADGEN_SANDBOX ...)
+        report = run_gates(store, project, project_dir, progress=progress,
+                           sandbox=settings.sandbox, tier=settings.tier)
     except BmadgenError as exc:
         return DevelopmentOutcome(generation=generation,
                                   gates=StepOutcome(status="failed", detail=exc.one_line()))
