@@ -1,0 +1,106 @@
+"""A scripted OpenAI-style server (pytest-httpserver): each model path answers from its own
+queue of replies, and every request it receives is kept, so a test can count them."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+KEY = "sk-test-0123456789abcdefSECRET"
+
+
+def completion(content: str, *, prompt_tokens: int = 11, completion_tokens: int = 7,
+               model: str = "fake") -> dict[str, Any]:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens}}
+
+
+def stream_body(pieces: list[str], *, prompt_tokens: int = 9) -> str:
+    lines = []
+    for piece in pieces:
+        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "fake",
+                 "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        lines.append(f"data: {json.dumps(chunk)}\n\n")
+    end = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "fake",
+           "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    usage = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "fake",
+             "choices": [], "usage": {"prompt_tokens": prompt_tokens,
+                                      "completion_tokens": len(pieces),
+                                      "total_tokens": prompt_tokens + len(pieces)}}
+    lines += [f"data: {json.dumps(end)}\n\n", f"data: {json.dumps(usage)}\n\n",
+              "data: [DONE]\n\n"]
+    return "".join(lines)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # a dict (JSON), or text
+    content_type: str = "application/json"
+    delay: float = 0.0
+
+
+@dataclass
+class FakeLLM:
+    server: Any
+    queues: dict[str, list[Reply]] = field(default_factory=dict)
+    received: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+
+    def base(self, name: str) -> str:
+        return self.server.url_for(f"/{name}/v1")
+
+    def script(self, name: str, *replies: Reply | str | dict[str, Any]) -> None:
+        queue = self.queues.setdefault(name, [])
+        for reply in replies:
+            if isinstance(reply, str):
+                reply = Reply(body=completion(reply))
+            elif isinstance(reply, dict):
+                reply = Reply(body=reply)
+            queue.append(reply)
+
+    def count(self, name: str | None = None) -> int:
+        return sum(1 for n, _, _ in self.received if name is None or n == name)
+
+    def bodies(self, name: str) -> list[dict[str, Any]]:
+        return [b for n, b, _ in self.received if n == name]
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Request, Response
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    fake = FakeLLM(server=server)
+
+    def handler(request: Request) -> Response:
+        name = request.path.strip("/").split("/")[0]
+        fake.received.append((name, request.get_json(silent=True) or {},
+                              dict(request.headers)))
+        queue = fake.queues.get(name) or []
+        if not queue:
+            return Response(json.dumps({"error": {"message": "no reply scripted"}}), 599)
+        reply = queue.pop(0)
+        if reply.delay:
+            time.sleep(reply.delay)
+        body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+        return Response(body, status=reply.status, content_type=reply.content_type)
+
+    import re
+
+    server.expect_request(re.compile(r"^/[\w-]+/v1/chat/completions$")).respond_with_handler(
+        handler)
+    server.start()
+    try:
+        yield fake
+    finally:
+        server.clear()
+        server.stop()
