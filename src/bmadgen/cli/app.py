@@ -52,9 +52,9 @@ def root(
 def _register() -> None:
     # The order here is the order of `bmadgen --help`: the journey first (workflow, generation,
     # gates), then the project memory.
-    from bmadgen.cli import foundation, gates, generation, workflow
+    from bmadgen.cli import foundation, gates, generation, llm, workflow
 
-    for module in (workflow, generation, gates, foundation):
+    for module in (workflow, generation, gates, foundation, llm):
         module.register(app)
 
 

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from bmadgen.errors import Conflict, EnvironmentUnavailable, InvalidInput
-from bmadgen.llm import keys, records, structured
+from bmadgen.llm import keys, prices, records, structured
 from bmadgen.llmconfig import LLMConfig, ModelEntry
 from bmadgen.store import Store
 
@@ -109,6 +109,7 @@ class Gateway:
     use_cache: bool = True
     on_token: OnToken | None = None
     requests: int = 0  # requests sent to a server by this gateway (cache hits are not)
+    row_ids: list[int] = field(default_factory=list)  # accounting rows this gateway wrote
     _routers: dict[tuple[str, ...], Any] = field(default_factory=dict)
     _secrets: list[str] = field(default_factory=list)
 
@@ -139,9 +140,9 @@ class Gateway:
             self._save(row)
             messages = [*messages, {"role": "assistant", "content": reply.content[:4000]},
                         {"role": "user", "content": structured.repair_message(found)}]
-        what = call.purpose or "the answer"
+        what = f" ({call.purpose})" if call.purpose else ""
         raise ModelOutputInvalid(
-            f"the model's {what} is still invalid after {self.config.repairs} repair "
+            f"the model's answer{what} is still invalid after {self.config.repairs} repair "
             f"attempt(s)", details=[self._redact(p) for p in found[:5]],
             hint="nothing was written; try again, pick a stronger model for this agent "
                  "(llm.agents.AGENT.model), or use the offline provider")
@@ -154,6 +155,11 @@ class Gateway:
             raise InvalidInput(f"no model is configured for the {agent} agent",
                                hint="set llm.default (bmadgen config set llm.default MODEL) "
                                     "or use the offline provider")
+        for entry in chain:
+            why = prices.unknown_model(self.config, entry.name)
+            if why:
+                raise InvalidInput(why, hint="docs/llm.md lists how to name each provider's "
+                                             "models")
         return chain
 
     def _request(self, call: Call, messages: list[dict[str, str]],
@@ -170,8 +176,10 @@ class Gateway:
             "mode": mode,
             "temperature": route.temperature if route.temperature is not None
             else self.config.temperature,
-            "max_tokens": min(call.max_tokens or 10**9,
-                              route.max_tokens or self.config.max_tokens),
+            # the call's own limit (a stage that knows its answer's size), capped by the
+            # agent's when one is configured; else the agent's, else the default
+            "max_tokens": min(call.max_tokens, route.max_tokens or 10**9) if call.max_tokens
+            else route.max_tokens or self.config.max_tokens,
         }
 
     def _complete(self, call: Call, messages: list[dict[str, str]], *,
@@ -252,7 +260,9 @@ class Gateway:
 
     def _save(self, row: records.CallRecord | None) -> None:
         if row is not None:
-            records.record(self.store, row)
+            row_id = records.record(self.store, row)
+            if row_id is not None:
+                self.row_ids.append(row_id)
 
     def _send(self, litellm: Any, call: Call, request: dict[str, Any],
               chain: list[ModelEntry]) -> tuple[str, str, dict[str, int]]:
@@ -343,29 +353,7 @@ class Gateway:
 
     def price(self, litellm: Any, entry: ModelEntry) -> Price:
         """Per-token prices: configured, else litellm's list, else the default (never 0)."""
-        if entry.input_price is not None or entry.output_price is not None:
-            return Price((entry.input_price or 0.0) / 1e6, (entry.output_price or 0.0) / 1e6,
-                         "configured")
-        known = known_price(litellm.model_cost, entry.model)
-        if known is not None:
-            return Price(known[0], known[1], "known")
-        default = self.config.default_price / 1e6
-        return Price(default, default, "default")
-
-
-def known_price(cost_map: dict[str, Any], model: str) -> tuple[float, float] | None:
-    """(input, output) USD per token from litellm's price list, or None when it lists no
-    price (an unknown model, or a local one)."""
-    candidates = [model]
-    if "/" in model:
-        candidates.append(model.split("/", 1)[1])
-    for name in candidates:
-        info = cost_map.get(name)
-        if isinstance(info, dict):
-            inp, out = info.get("input_cost_per_token"), info.get("output_cost_per_token")
-            if isinstance(inp, int | float) and isinstance(out, int | float) and (inp or out):
-                return float(inp), float(out)
-    return None
+        return Price(*prices.price(self.config, entry, litellm.model_cost))
 
 
 def _content(response: Any) -> str:

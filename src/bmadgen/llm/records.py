@@ -36,16 +36,28 @@ class CallRecord:
     created_at: float = field(default_factory=time.time)
 
 
-def record(store: Store | None, call: CallRecord) -> None:
+def record(store: Store | None, call: CallRecord) -> int | None:
+    """Insert the row; its id (None without a store)."""
     if store is None:
-        return
+        return None
     values = dict(vars(call))
     values["cache_hit"] = int(call.cache_hit)
     values["detail"] = call.detail[:500]
     columns = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
     with store.write() as conn:
-        conn.execute(f"INSERT INTO llm_calls ({columns}) VALUES ({marks})", values)
+        cursor = conn.execute(f"INSERT INTO llm_calls ({columns}) VALUES ({marks})", values)
+    return cursor.lastrowid
+
+
+def claim(store: Store, row_ids: list[int], project_id: int) -> None:
+    """Rows recorded before their project existed (drafting `new --idea`) become its rows."""
+    if not row_ids:
+        return
+    marks = ", ".join("?" for _ in row_ids)
+    with store.write() as conn:
+        conn.execute(f"UPDATE llm_calls SET project_id = ? WHERE project_id IS NULL "
+                     f"AND id IN ({marks})", (project_id, *row_ids))
 
 
 def spent(store: Store | None, project_id: int | None) -> float:

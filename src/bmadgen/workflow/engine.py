@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from bmadgen import appspec, definitions, memory, projects, tasks, vcs
 from bmadgen.agents import checklists, runner
 from bmadgen.agents.checklists import ChecklistResult
-from bmadgen.agents.provider import get_provider
+from bmadgen.agents.provider import ProviderFactory, ProviderScope, get_provider
 from bmadgen.definitions import Phase, ProjectType, Question, Workflow
 from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, NotFound
 from bmadgen.fsutil import disk_nearly_full, os_error
@@ -289,7 +289,7 @@ def _score(store: Store, project: Project, phase: Phase, plan: Plan, folder: Pat
 def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
               answers_path: Path | None = None, asker: Asker | None = None,
               reask: bool = False, force: bool = False,
-              provider: str | None = None,
+              provider: str | ProviderFactory | None = None,
               progress: Callable[[Any], None] | None = None) -> PhaseResult:
     """Run one phase. `progress` receives the quality gates' events during development."""
     flow, ptype, folder = _prepare(store, project)
@@ -306,8 +306,14 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     state.update(store, project.id, phase.id, status="in_progress", started_at=time.time())
     elicit(store, project, phase.id, ptype, asker, reask=reask)
     plan = _plan(store, project, ptype)
+    scope = ProviderScope(store=store, project_id=project.id, folder=folder, phase=phase.id,
+                          agent=phase.agent, requires=tuple(phase.requires))
+    made = (get_provider(provider) if provider is None or isinstance(provider, str)
+            else provider(scope))
+    bind = getattr(made, "bind", None)
     run = artifacts.PhaseRun(store=store, project=project, folder=folder, plan=plan,
-                             provider=get_provider(provider), progress=progress)
+                             provider=bind(scope) if callable(bind) else made,
+                             progress=progress)
     document = runner.run_agent(definitions.agent(phase.agent),
                                 definitions.doc_template(phase.template), plan, run.provider)
     files = {document.relpath: document.markdown, **artifacts.extra_files(phase.id, run)}
@@ -452,7 +458,8 @@ def rollback_phase(store: Store, project: Project, phase_id: str) -> PhaseResult
 def run_through(store: Store, project: Project, *, asker: Asker | None,
                 approve: Callable[[PhaseResult], bool], until: str | None = None,
                 on_result: Callable[[PhaseResult], None] | None = None,
-                progress: Callable[[Any], None] | None = None) -> list[PhaseResult]:
+                progress: Callable[[Any], None] | None = None,
+                provider: str | ProviderFactory | None = None) -> list[PhaseResult]:
     """Run the phases in order from the first one not approved, asking `approve` after each;
     stop when it says no, after `until`, or at the end."""
     flow = definitions.workflow()
@@ -464,7 +471,8 @@ def run_through(store: Store, project: Project, *, asker: Asker | None,
         if st.status == "approved":
             continue
         if st.status != "awaiting_approval":
-            result = run_phase(store, project, phase.id, asker=asker, progress=progress)
+            result = run_phase(store, project, phase.id, asker=asker, progress=progress,
+                               provider=provider)
             results.append(result)
             if on_result:
                 on_result(result)
