@@ -48,11 +48,58 @@ class Reply:
     delay: float = 0.0
 
 
+TEXT = "Drafted with {{ 7*7 }} kept as text.\n# not a heading\n```\nnot a fence\n```"
+
+
+class SchemaAnswers:
+    """Answers a request from its JSON schema, as a schema-constrained server would: the
+    smallest valid instance, with names made unique so entities never clash."""
+
+    def __init__(self) -> None:
+        self.counter = 0
+
+    def instance(self, schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+        if "$ref" in schema:
+            return self.instance(defs[schema["$ref"].split("/")[-1]], defs)
+        if "anyOf" in schema:
+            return self.instance(schema["anyOf"][0], defs)
+        if "const" in schema:
+            return schema["const"]
+        if "enum" in schema:
+            return schema["enum"][0]
+        kind = schema.get("type")
+        if kind == "object":
+            props = schema.get("properties", {})
+            return {k: self.instance(props[k], defs) for k in schema.get("required", props)}
+        if kind == "array":
+            return [self.instance(schema.get("items", {}), defs)
+                    for _ in range(max(schema.get("minItems", 1), 1))]
+        if kind in ("integer", "number"):
+            return 1
+        if kind == "boolean":
+            return True
+        pattern = schema.get("pattern", "")
+        if pattern.startswith("^#"):
+            return "#336699"
+        if pattern:
+            self.counter += 1
+            return f"thing_{self.counter}"
+        return "A {{ 7*7 }} answer"
+
+    def answer(self, body: dict[str, Any]) -> str:
+        fmt = body.get("response_format") or {}
+        schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
+        if not schema:
+            return TEXT
+        return json.dumps(self.instance(schema, schema.get("$defs", {})))
+
+
 @dataclass
 class FakeLLM:
     server: Any
     queues: dict[str, list[Reply]] = field(default_factory=dict)
     received: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    auto: SchemaAnswers | None = None  # answer from the schema when nothing is scripted
 
     def base(self, name: str) -> str:
         return self.server.url_for(f"/{name}/v1")
@@ -86,6 +133,14 @@ def fake_llm() -> Iterator[FakeLLM]:
         fake.received.append((name, request.get_json(silent=True) or {},
                               dict(request.headers)))
         queue = fake.queues.get(name) or []
+        if not queue and fake.auto is not None:
+            body = request.get_json(silent=True) or {}
+            text = fake.auto.answer(body)
+            if body.get("stream"):
+                return Response(stream_body(text.split(" ")[:1] + [" " + w for w in
+                                                                text.split(" ")[1:]]),
+                                content_type="text/event-stream")
+            return Response(json.dumps(completion(text)), content_type="application/json")
         if not queue:
             return Response(json.dumps({"error": {"message": "no reply scripted"}}), 599)
         reply = queue.pop(0)

@@ -74,27 +74,23 @@ def build(query: str, pieces: list[Piece], memories: list[str], budget: int,
         (p for p in pieces if wanted & words(p.title + " " + p.body)),
         key=lambda p: (-(3 * len(wanted & words(p.title)) + len(wanted & words(p.body))),
                        len(p.body)))
+    candidates = [f"[{p.source} / {p.title}]\n{p.body}" for p in ranked]
+    candidates += [f"[memory] {m}" for m in memories]
     parts: list[str] = []
     used = 0
-    for piece in ranked:
-        text = f"[{piece.source} / {piece.title}]\n{piece.body}"
+    for text in candidates:  # what does not fit is left out; smaller ones after it may fit
         cost = estimate_tokens(text)
-        if used + cost > budget:
-            continue
-        parts.append(text)
-        used += cost
-    for memory in memories:
-        text = f"[memory] {memory}"
-        cost = estimate_tokens(text)
-        if used + cost > budget:
-            continue
-        parts.append(text)
-        used += cost
+        if used + cost <= budget:
+            parts.append(text)
+            used += cost
     return Context(text="\n\n".join(parts), tokens=used, budget=budget, whole_tokens=whole)
 
 
-def memories_for(store: Store, project_id: int, query: str) -> list[str]:
-    """The memories FTS ranks highest for `query` (none when the query has no words)."""
+def memories_for(store: Store, project_id: int, query: str,
+                 exclude_titles: frozenset[str] = frozenset()) -> list[str]:
+    """The memories FTS ranks highest for `query` (none when the query has no words), but
+    those titled in `exclude_titles` (what the phase itself, or a later one, decided: a
+    re-run of the phase must see the inputs its first run saw)."""
     from bmadgen import memory
     from bmadgen.errors import BmadgenError
 
@@ -102,7 +98,9 @@ def memories_for(store: Store, project_id: int, query: str) -> list[str]:
     if not terms:
         return []
     try:
-        page = memory.search(store, project_id, terms, limit=MEMORY_LIMIT)
+        page = memory.search(store, project_id, terms, limit=MEMORY_LIMIT * 2)
     except BmadgenError:
         return []
-    return [f"{m.title}: {m.content}" if m.title else m.content for m in page.items]
+    kept = sorted([m for m in page.items if m.title not in exclude_titles][:MEMORY_LIMIT],
+                  key=lambda m: m.id)  # in the order they were made: a stable prompt
+    return [f"{m.title}: {m.content}" if m.title else m.content for m in kept]

@@ -19,7 +19,7 @@ then validated by the app spec model with its cross-reference checks.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -44,11 +44,6 @@ FIELD_TYPES = ("str", "text", "int", "float", "bool", "date", "datetime")
 _HEADING = re.compile(r"^(\s{0,3})(#{1,6}\s)", re.MULTILINE)
 _FENCE_LINE = re.compile(r"^(\s{0,3})(```|~~~)", re.MULTILINE)
 _WRAPPED = re.compile(r"^\s*```[\w-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
-
-
-class Items(BaseModel):
-    items: list[Annotated[str, Field(min_length=2, max_length=ITEM_CHARS)]] = Field(
-        min_length=1, max_length=MAX_ITEMS)
 
 
 class _Entity(BaseModel):
@@ -111,21 +106,20 @@ class LLMProvider:
         listed = kind in ("bullet-list", "numbered-list")
         call = self._call(messages, purpose=f"section {section.id}", context=budget_context,
                           max_tokens=LIST_TOKENS if listed else None)
-        if listed:
-            items = self.gateway.structured(call, Items, check=_items_problems)
-            return [placed_text(i) for i in items.items if placed_text(i)]
-        return self._paragraphs(call, section)
+        return self._drafted(call, section, listed)
 
-    def _paragraphs(self, call: Any, section: Section) -> list[str]:
+    def _drafted(self, call: Any, section: Section, listed: bool) -> list[str]:
+        """The section's paragraphs or items, from plain text (streamed as it is written):
+        a list is one item per line. An empty answer gets the repairs, then fails."""
         from dataclasses import replace
 
         from bmadgen.llm.gateway import ModelOutputInvalid
 
         for attempt in range(1 + self.settings.llm.repairs):
             reply = self.gateway.text(call)
-            text = placed_text(reply.content)
-            if text:
-                return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+            parts = _items(reply.content) if listed else _paragraphs(reply.content)
+            if parts:
+                return parts
             call = replace(call, messages=[
                 *call.messages, {"role": "assistant", "content": reply.content},
                 {"role": "user", "content": "That answer was empty. Write the section now."}],
@@ -154,7 +148,7 @@ class LLMProvider:
         ctx = self.context_for(query)
         shape = ("Write one or two short paragraphs of plain text, no headings."
                  if kind == "paragraphs" else
-                 f"List 2 to {MAX_ITEMS} short items, each one line.")
+                 f"Write 2 to {MAX_ITEMS} short items, one per line, each starting with '- '.")
         user = (f"Write the section '{_plain_title(section.title)}'. {section.instruction}\n"
                 f"{shape}\n\nFacts:\n" + "\n".join(f"- {f}" for f in facts if f))
         if ctx.text:
@@ -167,7 +161,11 @@ class LLMProvider:
         scope = self.scope
         budget = self.settings.llm.context_tokens
         pieces = context_mod.upstream_pieces(scope.folder, scope.requires)
-        memories = context_mod.memories_for(scope.store, scope.project_id, query)
+        flow = definitions.workflow()
+        later = flow.phases[flow.index(scope.phase):]
+        own = frozenset([*(f"{p.title} decision" for p in later),
+                         *(f"Handoff: {p.id}" for p in later)])
+        memories = context_mod.memories_for(scope.store, scope.project_id, query, own)
         return context_mod.build(query, pieces, memories, budget,
                                  context_mod.whole_tokens(scope.folder, scope.requires))
 
@@ -299,8 +297,21 @@ def _field_problems(value: BaseModel) -> list[str]:
     return problems
 
 
-def _items_problems(value: Items) -> list[str]:
-    return [f"items.{i}: is empty" for i, item in enumerate(value.items) if not placed_text(item)]
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
+
+
+def _items(text: str) -> list[str]:
+    """List items from a model's text: one per line, bullets and numbers taken off."""
+    items = []
+    for line in placed_text(text).splitlines():
+        item = _BULLET.sub("", line).strip()
+        if item:
+            items.append(item[:ITEM_CHARS * 3])
+    return items[:MAX_ITEMS + 2]
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", placed_text(text)) if p.strip()]
 
 
 def _plain_title(title: str) -> str:
