@@ -8,7 +8,6 @@ Skipped locally without the `local-llm` extra; required in CI (see `local_model`
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
