@@ -37,8 +37,7 @@ from bmadgen.settings import Settings
 FACT_TYPES = ("table", "code", "template-text")
 FACT_FILLS = ("prototype_files",)
 MAX_ITEMS = 4
-ITEM_CHARS = 80  # one line of a list: bounded so the answer fits its output tokens
-LIST_TOKENS = MAX_ITEMS * ITEM_CHARS // 2 + 40
+ITEM_CHARS = 80  # a list item is cut at three times this
 NAME_PATTERN = r"^[a-z][a-z0-9_]{1,30}$"
 FIELD_TYPES = ("str", "text", "int", "float", "bool", "date", "datetime")
 _HEADING = re.compile(r"^(\s{0,3})(#{1,6}\s)", re.MULTILINE)
@@ -104,8 +103,7 @@ class LLMProvider:
         kind = section.type or "paragraphs"
         messages, budget_context = self._messages(section, context, kind)
         listed = kind in ("bullet-list", "numbered-list")
-        call = self._call(messages, purpose=f"section {section.id}", context=budget_context,
-                          max_tokens=LIST_TOKENS if listed else None)
+        call = self._call(messages, purpose=f"section {section.id}", context=budget_context)
         return self._drafted(call, section, listed)
 
     def _drafted(self, call: Any, section: Section, listed: bool) -> list[str]:
