@@ -194,3 +194,21 @@ def test_every_call_sends_max_tokens(fake_llm, store, project, bmadgen_home):
     make(fake_llm, store, bmadgen_home, max_tokens=64).text(ask(project.id))
     assert fake_llm.bodies("a")[0]["max_tokens"] == 64
     assert json.dumps(fake_llm.bodies("a")[0]).count("Say hello") == 1
+
+
+def test_a_server_refusing_json_schema_is_asked_in_a_weaker_mode(fake_llm, store, project,
+                                                                 bmadgen_home):
+    from dataclasses import replace
+
+    fake_llm.script("a", Reply(status=400, body={"error": {"message": "json_schema: no"}}),
+                    '{"name": "x", "size": 4}', '{"name": "y", "size": 5}')
+    gateway = make(fake_llm, store, bmadgen_home)
+    entry = replace(gateway.config.models["a"], json_mode="json_schema")
+    gateway.config = replace(gateway.config, models={"a": entry})
+    assert gateway.structured(ask(project.id), Named).size == 4
+    formats = [b.get("response_format", {}).get("type") for b in fake_llm.bodies("a")]
+    assert formats == ["json_schema", "json_object"]
+    assert gateway.structured(ask(project.id, "next"), Named).size == 5  # remembered
+    assert [b.get("response_format", {}).get("type") for b in fake_llm.bodies("a")][-1] == \
+        "json_object"
+    assert "refused json mode json_schema" in rows(store)[0]["detail"]

@@ -110,6 +110,9 @@ class Gateway:
     on_token: OnToken | None = None
     requests: int = 0  # requests sent to a server by this gateway (cache hits are not)
     row_ids: list[int] = field(default_factory=list)  # accounting rows this gateway wrote
+    # A model whose server refused a structured-output mode (HTTP 400) is asked in the next
+    # one for the rest of the process: json_schema -> json_object -> instructions.
+    modes: dict[str, str] = field(default_factory=dict)
     _routers: dict[tuple[str, ...], Any] = field(default_factory=dict)
     _secrets: list[str] = field(default_factory=list)
 
@@ -165,7 +168,8 @@ class Gateway:
     def _request(self, call: Call, messages: list[dict[str, str]],
                  schema: dict[str, Any] | None, chain: list[ModelEntry]) -> dict[str, Any]:
         route = self.config.route(call.agent)
-        mode = structured.json_mode(chain[0]) if schema is not None else "text"
+        mode = (self.modes.get(chain[0].name) or structured.json_mode(chain[0])
+                if schema is not None else "text")
         if schema is not None:
             messages = [{"role": "system", "content": structured.instruction(schema)},
                         *messages]
@@ -229,6 +233,13 @@ class Gateway:
         try:
             content, used, usage = self._send(litellm, call, request, chain)
         except BaseException as exc:
+            fallback = _weaker_mode(request["mode"]) if _refused_format(exc) else None
+            if fallback is not None:
+                self.modes[chain[0].name] = fallback
+                row.outcome, row.detail = "error", (f"the server refused json mode "
+                                                    f"{request['mode']}; now {fallback}")
+                self._save(row)
+                return self._complete(call, messages, schema=schema, repair=repair)
             row.outcome = "error"
             row.latency_ms = (time.perf_counter() - started) * 1000
             row.detail = self._redact(_short_error(exc))
@@ -354,6 +365,18 @@ class Gateway:
     def price(self, litellm: Any, entry: ModelEntry) -> Price:
         """Per-token prices: configured, else litellm's list, else the default (never 0)."""
         return Price(*prices.price(self.config, entry, litellm.model_cost))
+
+
+def _weaker_mode(mode: str) -> str | None:
+    order = ("json_schema", "json_object", "instructions")
+    if mode == "json_object_schema":
+        return "json_object"
+    return order[order.index(mode) + 1] if mode in order[:-1] else None
+
+
+def _refused_format(exc: BaseException) -> bool:
+    """A 400 from the server: the request's shape (here, its response_format) was refused."""
+    return getattr(exc, "status_code", None) == 400 or type(exc).__name__ == "BadRequestError"
 
 
 def _content(response: Any) -> str:
