@@ -202,7 +202,7 @@ def local_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
-             "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+             "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
             stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
     try:
@@ -221,9 +221,9 @@ def local_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.5)
         yield base
     finally:
-        server.terminate()
+        server.terminate()  # uvicorn waits for a request in flight; a kill ends that
         try:
-            server.wait(timeout=15)
+            server.wait(timeout=5)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
