@@ -93,6 +93,16 @@ def test_an_idea_becomes_documents_and_an_app_spec_drafted_by_the_model(
     assert fresh.code == 0, fresh.err
     assert fake_llm.count() > before
 
+    # Every phase again from the first: approvals recorded new handoffs and decisions in the
+    # memory meanwhile, yet every request is the one the first run made.
+    assert bmadgen("phase", "approve", "architecture", cwd=folder).code == 0
+    before = fake_llm.count()
+    assert bmadgen("phase", "rollback", "vision", cwd=folder).code == 0
+    for phase in ("vision", "requirements", "prototype", "architecture"):
+        rerun = bmadgen("phase", "run", phase, "--yes", "--provider", "llm", cwd=folder)
+        assert rerun.code == 0, rerun.err
+    assert fake_llm.count() == before
+
 
 def test_streaming_reaches_the_terminal(fake_llm, config_file, tmp_path):
     fake_llm.auto = SchemaAnswers()

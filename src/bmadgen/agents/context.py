@@ -88,9 +88,15 @@ def build(query: str, pieces: list[Piece], memories: list[str], budget: int,
 
 def memories_for(store: Store, project_id: int, query: str,
                  exclude_titles: frozenset[str] = frozenset()) -> list[str]:
-    """The memories FTS ranks highest for `query` (none when the query has no words), but
-    those titled in `exclude_titles` (what the phase itself, or a later one, decided: a
-    re-run of the phase must see the inputs its first run saw)."""
+    """The memories FTS ranks highest for `query` (none when the query has no words).
+
+    Left out so that a re-run of a phase asks what its first run asked (and is answered by
+    the cache): handoffs (summaries of the documents already in the context, with commit ids
+    that change on every approval), memories titled in `exclude_titles` (what the phase itself
+    or a later one decided), and repeats of a memory already taken (a phase approved again
+    records its decisions again). Of the best matches, the earliest recorded are taken, in
+    that order: memories added later do not push out what an earlier run saw.
+    """
     from bmadgen import memory
     from bmadgen.errors import BmadgenError
 
@@ -98,9 +104,13 @@ def memories_for(store: Store, project_id: int, query: str,
     if not terms:
         return []
     try:
-        page = memory.search(store, project_id, terms, limit=MEMORY_LIMIT * 2)
+        page = memory.search(store, project_id, terms, limit=MEMORY_LIMIT * 4)
     except BmadgenError:
         return []
-    kept = sorted([m for m in page.items if m.title not in exclude_titles][:MEMORY_LIMIT],
-                  key=lambda m: m.id)  # in the order they were made: a stable prompt
-    return [f"{m.title}: {m.content}" if m.title else m.content for m in kept]
+    first: dict[str, int] = {}
+    for m in page.items:
+        if m.kind == "handoff" or m.title in exclude_titles:
+            continue
+        text = f"{m.title}: {m.content}" if m.title else m.content
+        first[text] = min(first.get(text, m.id), m.id)
+    return sorted(first, key=first.__getitem__)[:MEMORY_LIMIT]

@@ -161,8 +161,7 @@ class LLMProvider:
         pieces = context_mod.upstream_pieces(scope.folder, scope.requires)
         flow = definitions.workflow()
         later = flow.phases[flow.index(scope.phase):]
-        own = frozenset([*(f"{p.title} decision" for p in later),
-                         *(f"Handoff: {p.id}" for p in later)])
+        own = frozenset(f"{p.title} decision" for p in later)
         memories = context_mod.memories_for(scope.store, scope.project_id, query, own)
         return context_mod.build(query, pieces, memories, budget,
                                  context_mod.whole_tokens(scope.folder, scope.requires))
