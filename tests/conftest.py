@@ -15,6 +15,8 @@ def bmadgen_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     # Never read the developer's own config file.
     monkeypatch.setenv("BMADGEN_CONFIG", str(home / "no-config.toml"))
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # Never read or write the developer's OS keyring: stored keys use the 0600 key file.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     # Keep git from reading the developer's config and from asking questions.
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_AUTHOR_NAME", "bmadgen tests")

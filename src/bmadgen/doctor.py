@@ -134,7 +134,8 @@ def run(*, store_path: Path | None = None, docker: bool = True) -> DoctorReport:
     docker_version, docker_detail = check_docker() if docker else (None, "not checked")
     from bmadgen.settings import get_settings
 
-    keys = list(get_settings().provider_keys)
+    settings = get_settings()
+    keys = list(settings.provider_keys)
     checks = [
         Check(name="python", status="ok" if sys.version_info >= (3, 11) else "fail",
               detail=platform.python_version()),
@@ -145,6 +146,7 @@ def run(*, store_path: Path | None = None, docker: bool = True) -> DoctorReport:
         Check(name="llm keys", status="ok" if keys else "warn",
               detail=", ".join(keys) if keys
               else "no provider key set; the offline provider fills documents from templates"),
+        _key_storage_check(settings.data_home()),
     ]
     return DoctorReport(
         bmadgen_version=__version__,
@@ -157,6 +159,21 @@ def run(*, store_path: Path | None = None, docker: bool = True) -> DoctorReport:
         llm_provider_keys=keys,
         checks=checks,
     )
+
+
+def _key_storage_check(home: Path) -> Check:
+    """Where stored provider keys are sealed: the master key in the OS keyring, or (on a
+    machine without one) in a file with mode 0600 beside the store."""
+    from bmadgen.llm import keys
+
+    stored = keys.stored_providers(home) if (home / keys.KEYS_FILENAME).exists() else []
+    what = f"{len(stored)} stored key(s) ({', '.join(stored)})" if stored else "no stored keys"
+    if keys.backend(home) == "keyring":
+        return Check(name="key storage", status="ok",
+                     detail=f"{what}; master key in the OS keyring")
+    return Check(name="key storage", status="ok" if not stored else "warn",
+                 detail=f"{what}; no OS keyring works here, so the master key is a file with "
+                        f"mode 0600 at {home / keys.MASTER_FILENAME}")
 
 
 def _docker_check(checked: bool, version: str | None, detail: str) -> Check:

@@ -16,10 +16,12 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Literal
 
 from bmadgen.errors import InvalidInput
+from bmadgen.llmconfig import ConfigProblems, LLMConfig, parse, with_environment
 
 SandboxChoice = Literal["auto", "docker", "local"]
 SANDBOX_CHOICES: tuple[str, ...] = ("auto", "docker", "local")
@@ -73,6 +75,7 @@ class Settings:
     docker_host: str = ""  # DOCKER_HOST; empty: the local socket
     provider_keys: tuple[str, ...] = ()  # names of the provider key variables set, never values
     config_file: Path | None = None  # the config file read, if any
+    llm: LLMConfig = dataclass_field(default_factory=LLMConfig)  # [llm]: routing, budget
 
     def data_home(self) -> Path:
         if self.home is not None:
@@ -95,32 +98,50 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(platformdirs.user_config_dir("bmadgen", appauthor=False)) / CONFIG_FILENAME
 
 
-def _read_config(path: Path) -> dict[str, Any]:
+TABLES = ("llm",)  # config file tables beside the settings named in ENV_NAMES
+
+
+def _read_config(path: Path) -> tuple[dict[str, Any], str]:
+    """The config file's settings and its text (for the line of a problem)."""
     import tomllib
 
     try:
         with path.open("rb") as handle:
             if path.stat().st_size > 1_000_000:
                 raise InvalidInput(f"the config file {path} is larger than 1 MB")
-            data = tomllib.load(handle)
+            raw = handle.read()
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
-        return {}
+        return {}, ""
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read the config file {path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"the config file {path} is not valid TOML: {exc}") from exc
-    unknown = sorted(set(data) - set(ENV_NAMES))
+    from bmadgen.llmconfig import line_of
+
+    unknown = sorted(set(data) - set(ENV_NAMES) - set(TABLES))
     if unknown:
-        raise InvalidInput(f"the config file {path} has unknown settings: {', '.join(unknown)}",
-                           hint=f"known: {', '.join(ENV_NAMES)}")
-    return data
+        where = [f"{key} (line {line_of(text, key)})" if line_of(text, key) else key
+                 for key in unknown]
+        raise InvalidInput(f"the config file {path} has unknown settings: {', '.join(where)}",
+                           hint=f"known: {', '.join([*ENV_NAMES, *TABLES])}")
+    return data, text
 
 
 def load(environ: Mapping[str, str] | None = None, *, config: Path | None = None) -> Settings:
     """Settings from the config file, then the environment over it."""
     env = os.environ if environ is None else environ
     path = config if config is not None else config_path(env)
-    values: dict[str, Any] = dict(_read_config(path)) if path.is_file() else {}
+    data, text = _read_config(path) if path.is_file() else ({}, "")
+    values: dict[str, Any] = dict(data)
+    try:
+        llm = parse(values.pop("llm", {}), text=text, source=str(path))
+        values["llm"] = with_environment(llm, env)
+    except ConfigProblems as exc:
+        raise InvalidInput(f"invalid LLM settings: {'; '.join(exc.problems)}",
+                           hint="bmadgen config show lists the settings; docs/llm.md explains "
+                                "them") from exc
     for field, name in ENV_NAMES.items():
         if env.get(name):
             values[field] = env[name]

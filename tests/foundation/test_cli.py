@@ -194,7 +194,8 @@ print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["memory", "search", "x"], ["task", "list"], ["memory", "add", "y"]]
+    "argv", [["--help"], ["memory", "search", "x"], ["task", "list"], ["memory", "add", "y"],
+             ["models"], ["usage"], ["keys", "list"], ["config", "show"]]
 )
 def test_hot_commands_do_not_import_heavy_libraries(argv):
     assert run_bmadgen("project", "new", "light").code == 0

@@ -163,7 +163,8 @@ def test_doctor_reports_names_of_keys_never_values(store, monkeypatch):
     assert "sk-test-very-secret-value" not in dumped
     assert "OPENAI_API_KEY" in report.llm_provider_keys
     assert report.store.exists and report.store.schema_applied == report.store.schema_known
-    assert {c.name for c in report.checks} == {"python", "store", "git", "docker", "llm keys"}
+    assert {c.name for c in report.checks} == {"python", "store", "git", "docker", "llm keys",
+                                                "key storage"}
     assert report.exit_code == 0
 
 

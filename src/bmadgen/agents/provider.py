@@ -7,14 +7,17 @@ provider, turns that data into Markdown, so user text is always placed, never in
 It also drafts the app spec, as a typed `AppSpec` that the architecture phase validates and
 writes.
 
-The offline provider is the default. An LLM-backed provider plugs in later by implementing
-`fill` and `appspec` and being named in `BMADGEN_PROVIDER`; nothing here imports an LLM
-library.
+The offline provider is the default. The LLM provider (`llm_provider`) implements the same
+two methods; it needs to know where it works (the store, the project, the phase and its agent,
+the upstream documents), so it is `bind`-ed to a `ProviderScope` by the engine before a phase
+runs. Nothing here imports an LLM library.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -23,6 +26,7 @@ from bmadgen.appspec import AppSpec
 from bmadgen.definitions import Section
 from bmadgen.errors import EnvironmentUnavailable
 from bmadgen.plan import Plan
+from bmadgen.store import Store
 
 PROVIDER_ENV = "BMADGEN_PROVIDER"
 DEFAULT_PROVIDER = "offline"
@@ -57,16 +61,40 @@ class Provider(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ProviderScope:
+    """Where a provider works for one phase run."""
+
+    store: Store
+    project_id: int
+    folder: Path
+    phase: str
+    agent: str
+    requires: tuple[str, ...] = ()  # the upstream documents the phase reads
+
+
+# What a face passes instead of a provider name when it has options to give (no cache, a
+# token stream): called with the scope of each phase run.
+ProviderFactory = Callable[[ProviderScope], Provider]
+PROVIDERS = ("offline", "llm")
+
+
 def get_provider(name: str | None = None) -> Provider:
     """The provider named (or in BMADGEN_PROVIDER), the offline one by default."""
     from bmadgen.settings import get_settings
 
-    name = name or get_settings().provider or DEFAULT_PROVIDER
+    settings = get_settings()
+    name = name or settings.provider or DEFAULT_PROVIDER
     if name == "offline":
         from bmadgen.agents.offline import OfflineProvider
 
         return OfflineProvider()
+    if name == "llm":
+        from bmadgen.agents.llm_provider import LLMProvider
+
+        return LLMProvider(settings)
     raise EnvironmentUnavailable(
         f"provider {name!r} is not available",
-        hint=f"unset {PROVIDER_ENV} to use the offline provider",
+        hint=f"providers: {', '.join(PROVIDERS)}; unset {PROVIDER_ENV} to use the offline one",
     )
+

@@ -29,6 +29,15 @@ ANSWERS_OPTION = typer.Option(None, "--answers",
                               help="Answers file (YAML); see `bmadgen answers sample`.")
 DIR_OPTION = typer.Option(None, "--dir", help="Project folder (default: ./NAME); must be new or "
                                               "empty.")
+PROVIDER_OPTION = typer.Option(None, "--provider",
+                               help="Who drafts the documents: offline (the default, from the "
+                                    "answers) or llm (the models in the config file; docs/llm.md).")
+NO_CACHE_OPTION = typer.Option(False, "--no-cache",
+                               help="Ask the model again even when the same request was "
+                                    "answered before.")
+STREAM_OPTION = typer.Option(None, "--stream/--no-stream",
+                             help="Show the model's text on stderr as it is written (default: "
+                                  "when stderr is a terminal and --json is not given).")
 
 
 def register(app: typer.Typer) -> None:
@@ -104,13 +113,21 @@ def _approval_prompt(*, to_stderr: bool):
 
 def new(
     name: str = typer.Argument(..., help="Project name: lowercase letters, digits and '_'."),
-    type: str = typer.Option(..., "--type", "-t",
-                             help="ecommerce, saas, marketplace, blog or portfolio."),
+    type: str | None = typer.Option(None, "--type", "-t",
+                                    help="ecommerce, saas, marketplace, blog or portfolio "
+                                         "(with --idea, the analyst proposes one when omitted)."),
     directory: Path | None = DIR_OPTION,
     answers: Path | None = ANSWERS_OPTION,
+    idea: str | None = typer.Option(None, "--idea",
+                                    help="A paragraph describing the idea: the analyst (a "
+                                         "model) drafts the answers from it, for you to confirm "
+                                         "or edit (--yes accepts them)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Approve every phase without asking."),
     until: str | None = typer.Option(None, "--until", help=f"Stop after this phase: "
                                                               f"{PHASES_HELP}."),
+    provider: str | None = PROVIDER_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
+    stream: bool | None = STREAM_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a project folder and walk it through the five phases.
@@ -118,26 +135,95 @@ def new(
     With --answers and --yes it runs unattended and offline: brief, PRD, front-end spec,
     prototype, architecture and app spec, each phase committed to the folder's git repository.
     Without them it asks each question and each approval in the terminal; quitting keeps the
-    answers given so far (`bmadgen phase run` resumes at the same question).
+    answers given so far (`bmadgen phase run` resumes at the same question). With --idea a
+    model drafts the answers (and, with --provider llm, the documents).
     """
-    from bmadgen.services import workflow
+    from bmadgen.errors import InvalidInput
+    from bmadgen.services import llm, workflow
+
+    if idea is not None and answers is not None:
+        raise InvalidInput("give --idea or --answers, not both")
+    if type is None and idea is None:
+        raise InvalidInput("--type is required (or describe the project with --idea)",
+                           hint="types: ecommerce, saas, marketplace, blog, portfolio")
 
     def announce(project: Any) -> None:
         typer.echo(f"created {project.name} ({project.type}) in {project.path}")
 
+    on_token = token_printer(stream, as_json)
     with common.session() as session:
+        chosen = llm.provider_factory(session, provider, use_cache=not no_cache,
+                                      on_token=on_token)
+        draft = None
+        if idea is not None:
+            draft = llm.draft_answers(session, idea, type, use_cache=not no_cache)
+            if not yes:
+                draft = _confirm_draft(draft)
+            elif not as_json:
+                typer.echo(f"answers drafted from the idea ({draft.type}):\n{draft.text}",
+                           err=True)
         outcome = workflow.new_project(
-            session, name, type, folder=directory, answers=answers, until=until,
+            session, name, draft.type if draft else str(type), folder=directory,
+            answers=answers, until=until,
             asker=TerminalAsker(to_stderr=as_json),
             approve=workflow.approve_all if yes else _approval_prompt(to_stderr=as_json),
             on_created=None if as_json else announce,
             on_result=_warn if as_json else (_print_unattended if yes else _print_result),
-            progress=gate_progress_printer(plain=yes),
+            progress=gate_progress_printer(plain=yes), provider=chosen,
+            answers_text=draft.text if draft else None,
+            claim_calls=draft.calls if draft else None,
         )
     if as_json:
         common.print_json(outcome)
         return
     _print_where(outcome.status)
+
+
+def token_printer(stream: bool | None, as_json: bool) -> Any:
+    """Where the model's text goes as it is written: stderr, or nowhere."""
+    if stream is None:
+        stream = not as_json and sys.stderr.isatty()
+    if not stream:
+        return None
+
+    def show(text: str) -> None:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    return show
+
+
+def _edit(text: str) -> str | None:
+    """`text` edited in $VISUAL or $EDITOR (vi by default); None when it was not changed."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory(prefix="bmadgen-edit-") as temp:
+        path = Path(temp) / "answers.yaml"
+        path.write_text(text, encoding="utf-8")
+        subprocess.run([*shlex.split(editor), str(path)], check=False)
+        edited = path.read_text(encoding="utf-8")
+    return None if edited == text else edited
+
+
+def _confirm_draft(draft: Any) -> Any:
+    """Show the drafted answers; accept them, edit them in $EDITOR, or stop."""
+    from bmadgen.services import llm
+
+    while True:
+        typer.echo(f"\nThe analyst drafted these answers ({draft.type}):\n\n{draft.text}")
+        choice = typer.prompt("Use them? [y]es, [e]dit, [n]o", default="y").strip().lower()
+        if choice.startswith("y"):
+            return draft
+        if choice.startswith("n"):
+            raise typer.Abort()
+        edited = _edit(draft.text)
+        if edited is not None:
+            draft = llm.check_answers_text(edited, draft.type).model_copy(
+                update={"calls": draft.calls})
 
 
 def _print_where(summary: Any) -> None:
@@ -196,17 +282,23 @@ def phase_run(
     force: bool = typer.Option(False, "--force",
                                help="Replace documents that were edited by hand."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Approve the phase after it runs."),
+    provider: str | None = PROVIDER_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
+    stream: bool | None = STREAM_OPTION,
     project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run a phase: ask what is missing, write its documents, score its checklist."""
-    from bmadgen.services import workflow
+    from bmadgen.services import llm, workflow
 
     with common.session(project) as session:
+        chosen = llm.provider_factory(session, provider, use_cache=not no_cache,
+                                      on_token=token_printer(stream, as_json))
         results = workflow.run_phase(session, phase, answers=answers,
                                      asker=TerminalAsker(to_stderr=as_json), reask=reask,
                                      force=force, approve=yes,
-                                     progress=gate_progress_printer(plain=False))
+                                     progress=gate_progress_printer(plain=False),
+                                     provider=chosen)
     if as_json:
         for result in results:
             _warn(result)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bmadgen import definitions
+from bmadgen.agents.provider import ProviderFactory
 from bmadgen.models import Project
 from bmadgen.services.session import Session
 from bmadgen.workflow import answers as answers_mod
@@ -92,17 +93,36 @@ def new_project(session: Session, name: str, type: str, *, folder: Path | None =
                 asker: Asker | None = None, approve: Approve = approve_all,
                 on_created: Callable[[Project], None] | None = None,
                 on_result: OnResult | None = None,
-                progress: Progress | None = None) -> NewProjectResult:
+                progress: Progress | None = None,
+                provider: ProviderFactory | str | None = None,
+                answers_text: str | None = None,
+                claim_calls: list[int] | None = None) -> NewProjectResult:
     """Create the project (its folder is a new git repository) and run the phases in order,
     asking `approve` after each, until `until` or the end. Everything given is checked before
-    anything is created: an unknown `until` phase, the name, the type, the answers file."""
+    anything is created: an unknown `until` phase, the name, the type, the answers file (or
+    `answers_text`, answers drafted from an idea). `provider` fills the documents (see
+    `services.llm.provider_factory`); `claim_calls` are model calls made for this project
+    before it existed."""
     if until is not None:
         definitions.workflow().phase(until)
-    project = create_project(session, name, type, folder=folder, answers=answers)
+    if answers_text is not None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="bmadgen-answers-") as temp:
+            drafted = Path(temp) / "answers.yaml"
+            drafted.write_text(answers_text, encoding="utf-8")
+            project = create_project(session, name, type, folder=folder, answers=drafted)
+    else:
+        project = create_project(session, name, type, folder=folder, answers=answers)
+    if claim_calls:
+        from bmadgen.llm import records
+
+        records.claim(session.store, claim_calls, project.id)
     if on_created is not None:
         on_created(project)
     results = engine.run_through(session.store, project, asker=asker, approve=approve,
-                                 until=until, on_result=on_result, progress=progress)
+                                 until=until, on_result=on_result, progress=progress,
+                                 provider=provider)
     return NewProjectResult(project=project, results=results,
                             status=engine.status(session.store, project))
 
@@ -133,11 +153,13 @@ def status(session: Session) -> WorkflowStatus:
 
 def run_phase(session: Session, phase: str | None = None, *, answers: Path | None = None,
               asker: Asker | None = None, reask: bool = False, force: bool = False,
-              approve: bool = False, progress: Progress | None = None) -> list[PhaseResult]:
+              approve: bool = False, progress: Progress | None = None,
+              provider: ProviderFactory | str | None = None) -> list[PhaseResult]:
     """Run a phase (the next one by default); with `approve`, approve it right after."""
     project = session.project()
     results = [engine.run_phase(session.store, project, phase, answers_path=answers, asker=asker,
-                                reask=reask, force=force, progress=progress)]
+                                reask=reask, force=force, progress=progress,
+                                provider=provider)]
     if approve:
         results.append(engine.approve_phase(session.store, project, results[0].phase))
     return results

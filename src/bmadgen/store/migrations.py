@@ -338,6 +338,51 @@ def m006_memories_porter_and_section_drafts(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m007_llm_usage_and_cache(conn: sqlite3.Connection) -> None:
+    """Every model call (accounting, the hard cap reads the spend from it) and the response
+    cache keyed by the full request. `project_id` is NULL for a call made outside a project
+    (drafting the answers of `new --idea` before the project exists)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER REFERENCES projects(id),
+            phase TEXT NOT NULL DEFAULT '',
+            agent TEXT NOT NULL DEFAULT '',
+            purpose TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL,
+            model_used TEXT NOT NULL DEFAULT '',
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            estimate_usd REAL NOT NULL DEFAULT 0,
+            priced_by TEXT NOT NULL DEFAULT 'known'
+                CHECK (priced_by IN ('known', 'configured', 'default')),
+            latency_ms REAL NOT NULL DEFAULT 0,
+            cache_hit INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT NOT NULL
+                CHECK (outcome IN ('ok', 'fallback', 'refused', 'invalid', 'error')),
+            context_budget INTEGER NOT NULL DEFAULT 0,
+            context_tokens INTEGER NOT NULL DEFAULT 0,
+            detail TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX llm_calls_project ON llm_calls(project_id, created_at);
+        CREATE TABLE llm_cache (
+            key TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            content TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            hits INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
+@migration
 def m008_phase_events(conn: sqlite3.Connection) -> None:
     # What happened to a phase over time (a rollback, for now), so insights can say which
     # phases are rolled back most: workflow_phases keeps only the latest state.

@@ -15,14 +15,14 @@ import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel
 
 from bmadgen import appspec, definitions, memory, pathguard, projects, tasks, vcs
 from bmadgen.agents import checklists, runner
 from bmadgen.agents.checklists import ChecklistResult
-from bmadgen.agents.provider import Provider, get_provider
+from bmadgen.agents.provider import Provider, ProviderFactory, ProviderScope, get_provider
 from bmadgen.definitions import Phase, ProjectType, Question, Workflow
 from bmadgen.errors import Conflict, EnvironmentUnavailable, GatesFailed, NotFound
 from bmadgen.fsutil import disk_nearly_full, os_error
@@ -291,7 +291,7 @@ def _score(store: Store, project: Project, phase: Phase, plan: Plan, folder: Pat
 def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
               answers_path: Path | None = None, asker: Asker | None = None,
               reask: bool = False, force: bool = False,
-              provider: str | Provider | None = None,
+              provider: str | Provider | ProviderFactory | None = None,
               progress: Callable[[Any], None] | None = None) -> PhaseResult:
     """Run one phase. `provider` is a provider or its name (the settings' by default);
     `progress` receives the quality gates' events during development."""
@@ -309,9 +309,20 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     state.update(store, project.id, phase.id, status="in_progress", started_at=time.time())
     elicit(store, project, phase.id, ptype, asker, reask=reask)
     plan = _plan(store, project, ptype)
+    scope = ProviderScope(store=store, project_id=project.id, folder=folder, phase=phase.id,
+                          agent=phase.agent, requires=tuple(phase.requires))
+    # A name (the settings' when None), a provider made already (an MCP client's drafts), or a
+    # factory that makes one for this phase run (the LLM provider, bound to its scope).
+    made: Provider
+    if provider is None or isinstance(provider, str):
+        made = get_provider(provider)
+    elif hasattr(provider, "fill"):
+        made = cast(Provider, provider)
+    else:
+        made = cast(ProviderFactory, provider)(scope)
+    bind = getattr(made, "bind", None)
     run = artifacts.PhaseRun(store=store, project=project, folder=folder, plan=plan,
-                             provider=provider if provider is not None
-                             and not isinstance(provider, str) else get_provider(provider),
+                             provider=bind(scope) if callable(bind) else made,
                              progress=progress)
     document = runner.run_agent(definitions.agent(phase.agent),
                                 definitions.doc_template(phase.template), plan, run.provider)
@@ -472,7 +483,8 @@ def rollback_phase(store: Store, project: Project, phase_id: str) -> PhaseResult
 def run_through(store: Store, project: Project, *, asker: Asker | None,
                 approve: Callable[[PhaseResult], bool], until: str | None = None,
                 on_result: Callable[[PhaseResult], None] | None = None,
-                progress: Callable[[Any], None] | None = None) -> list[PhaseResult]:
+                progress: Callable[[Any], None] | None = None,
+                provider: str | ProviderFactory | None = None) -> list[PhaseResult]:
     """Run the phases in order from the first one not approved, asking `approve` after each;
     stop when it says no, after `until`, or at the end."""
     flow = definitions.workflow()
@@ -484,7 +496,8 @@ def run_through(store: Store, project: Project, *, asker: Asker | None,
         if st.status == "approved":
             continue
         if st.status != "awaiting_approval":
-            result = run_phase(store, project, phase.id, asker=asker, progress=progress)
+            result = run_phase(store, project, phase.id, asker=asker, progress=progress,
+                               provider=provider)
             results.append(result)
             if on_result:
                 on_result(result)
