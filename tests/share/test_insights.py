@@ -54,7 +54,7 @@ def gate_runner(monkeypatch):
     generate = types.ModuleType("bmadgen.generate.service")
     generate.generate_app = lambda project_dir: types.SimpleNamespace(summary="not generated")
     gates = types.ModuleType("bmadgen.gates.service")
-    gates.run_gates = lambda store, project, project_dir, progress=None: record_run(
+    gates.run_gates = lambda store, project, project_dir, progress=None, **_: record_run(
         store, project, [])
     monkeypatch.setitem(sys.modules, "bmadgen.generate.service", generate)
     monkeypatch.setitem(sys.modules, "bmadgen.gates.service", gates)
@@ -145,17 +145,16 @@ def test_an_empty_store_has_no_data_anywhere(store, cli):
     assert found["gate_failures"] == [] and found["cost"]["note"] == "no data yet"
 
 
-def test_cost_is_read_from_a_usage_table_when_one_exists(store):
-    """The LLM gateway's usage table (issue 9) is not in this branch; the one function that
-    reads it takes the columns it finds."""
+def test_cost_is_read_from_the_calls_the_gateway_records(store):
+    """Rows written by the LLM gateway's own recorder (llm.records) are what insights sums."""
+    from bmadgen.llm.records import CallRecord, record
     from bmadgen.share.insights import llm_costs
 
-    with store.write() as conn:
-        conn.execute("CREATE TABLE usage (id INTEGER PRIMARY KEY, phase TEXT, agent TEXT, "
-                     "cost_usd REAL)")
-        conn.executemany("INSERT INTO usage (phase, agent, cost_usd) VALUES (?, ?, ?)",
-                         [("vision", "analyst", 0.25), ("requirements", "pm", 0.5),
-                          ("requirements", "pm", 0.25)])
+    assert llm_costs(store).note == "no data yet"
+    for phase, agent, usd in [("vision", "analyst", 0.25), ("requirements", "pm", 0.5),
+                              ("requirements", "pm", 0.25)]:
+        record(store, CallRecord(project_id=None, phase=phase, agent=agent, purpose="section",
+                                 model="local/smollm2", outcome="ok", cost_usd=usd))
     cost = llm_costs(store)
     assert cost.available and cost.total_usd == pytest.approx(1.0)
     assert [(c.name, c.cost_usd, c.calls) for c in cost.by_phase] == [

@@ -185,24 +185,18 @@ def _table_columns(store: Store, table: str) -> set[str]:
 
 
 def llm_costs(store: Store) -> CostSummary:
-    """LLM cost per phase and agent from the `usage` table (issue 9's LLM gateway records it).
-    The one place to wire at merge: while the table is absent (or empty), "no data yet"."""
-    columns = _table_columns(store, "usage")
-    if not columns:
+    """LLM cost per phase and agent, from the calls the LLM gateway records (`llm_calls`);
+    "no data yet" while no call was recorded. Calls made before a project existed (drafting the
+    answers of `new --idea`) count in the total, under no phase."""
+    if not _table_columns(store, "llm_calls"):
         return CostSummary(available=False, note=NO_DATA)
-    cost = next((c for c in ("cost_usd", "cost") if c in columns), None)
-    if cost is None:
-        return CostSummary(available=False, note=f"{NO_DATA} (the usage table has no cost "
-                                                 "column this bmadgen knows)")
-    total = store.query_one(f"SELECT COUNT(*) AS n, SUM({cost}) AS usd FROM usage")
+    total = store.query_one("SELECT COUNT(*) AS n, SUM(cost_usd) AS usd FROM llm_calls")
     if total is None or not total["n"]:
         return CostSummary(available=False, note=NO_DATA)
 
     def by(column: str) -> list[Cost]:
-        if column not in columns:
-            return []
-        rows = store.query(f"SELECT {column} AS name, SUM({cost}) AS usd, COUNT(*) AS n "
-                           f"FROM usage GROUP BY {column} ORDER BY usd DESC")
+        rows = store.query(f"SELECT {column} AS name, SUM(cost_usd) AS usd, COUNT(*) AS n "
+                           f"FROM llm_calls GROUP BY {column} ORDER BY usd DESC, name")
         return [Cost(name=str(r["name"] or "-"), cost_usd=float(r["usd"] or 0),
                      calls=int(r["n"])) for r in rows]
 

@@ -45,12 +45,14 @@ class UsageScreen(Screen[None]):
         jobs.start(self, load, self._show, project=self.project, name="usage")
 
     def _show(self, loaded: tuple[Any, Any]) -> None:
+        from bmadgen.tui.usage import describe
+
         models, sandbox = loaded
         self.query_one("#model-usage", Static).update(
             "No model is configured: every phase ran with the offline provider, which makes "
             "no calls and costs nothing. Calls, tokens, cost per phase, agent and model, and "
             "the budget left appear here once a model is configured."
-            if models is None else str(models))
+            if models is None else describe(models))
         table = self.query_one("#sandbox-usage", DataTable)
         table.clear()
         table.add_row(f"{sandbox.runs:g}", f"{sandbox.cpu_s:.1f}",
