@@ -55,6 +55,10 @@ class Section(_Data):
     condition: str | None = None
     questions: list[Question] = []
     fill: str | None = None
+    # A section about one feature (a feature, or a story of one) that shows the suggestions
+    # from the person's history for that feature: the workflow passes them, the runner places
+    # them as data before the section's content.
+    suggestions: bool = False
     sections: list[Section] = []
 
 

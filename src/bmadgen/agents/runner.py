@@ -9,6 +9,7 @@ placed verbatim, so `{{ 7*7 }}` typed by a person stays `{{ 7*7 }}` in the docum
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,7 +17,11 @@ from pydantic import BaseModel
 from bmadgen.agents.provider import FillContext, Filled, Provider, Table
 from bmadgen.definitions import Agent, DocTemplate, Section
 from bmadgen.errors import InvalidInput
-from bmadgen.plan import Plan
+from bmadgen.plan import Plan, PlannedFeature
+
+SUGGESTION_PREFIX = "Suggestion (from your past projects): "
+# feature (slice) name -> sentences from the person's history about it
+Notes = Mapping[str, Sequence[str]]
 
 
 class RenderedSection(BaseModel):
@@ -48,10 +53,13 @@ def render_title(template_text: str, **variables: Any) -> str:
     return _jinja().from_string(template_text).render(**variables).strip()
 
 
-def run_agent(agent: Agent, template: DocTemplate, plan: Plan, provider: Provider) -> RenderedDocument:
+def run_agent(agent: Agent, template: DocTemplate, plan: Plan, provider: Provider,
+              notes: Notes | None = None) -> RenderedDocument:
+    """The document; `notes` (per feature) go before the content of the sections that take
+    suggestions, each as a quoted line `> Suggestion (from your past projects): ...`."""
     sections: list[RenderedSection] = []
     root = FillContext(plan=plan)
-    _render_sections(template.sections, root, 2, provider, sections)
+    _render_sections(template.sections, root, 2, provider, sections, notes or {})
     title = render_title(template.template.output.title, project_title=plan.title)
     lines = [f"# {title}", "",
              (f"<!-- bmadgen {template.template.id} v{template.template.version}: written by the "
@@ -68,7 +76,7 @@ def run_agent(agent: Agent, template: DocTemplate, plan: Plan, provider: Provide
 
 
 def _render_sections(sections: list[Section], context: FillContext, level: int,
-                     provider: Provider, out: list[RenderedSection]) -> None:
+                     provider: Provider, out: list[RenderedSection], notes: Notes) -> None:
     for section in sections:
         if section.condition and not context.plan.flags.get(section.condition, False):
             continue
@@ -76,9 +84,9 @@ def _render_sections(sections: list[Section], context: FillContext, level: int,
             for index, item in enumerate(_items(section, context), start=1):
                 child = FillContext(plan=context.plan, item=item, index=index,
                                     parent=context.item, parent_index=context.index)
-                _render_one(section, child, level, provider, out)
+                _render_one(section, child, level, provider, out, notes)
         else:
-            _render_one(section, context, level, provider, out)
+            _render_one(section, context, level, provider, out, notes)
 
 
 def _items(section: Section, context: FillContext) -> list[Any]:
@@ -90,7 +98,7 @@ def _items(section: Section, context: FillContext) -> list[Any]:
 
 
 def _render_one(section: Section, context: FillContext, level: int, provider: Provider,
-                out: list[RenderedSection]) -> None:
+                out: list[RenderedSection], notes: Notes) -> None:
     title = render_title(section.title, project_title=context.plan.title, item=context.item,
                          index=context.index, parent_index=context.parent_index)
     body = ""
@@ -98,8 +106,26 @@ def _render_one(section: Section, context: FillContext, level: int, provider: Pr
         content = check_filled(section, provider.fill(section, context),
                                f"the {provider.name} provider")
         body = to_markdown(section.type or "paragraphs", content)
+    if section.suggestions:
+        body = "\n\n".join([*suggestion_lines(_feature_of(context), notes), body]).strip()
     out.append(RenderedSection(id=section.id, title=title, level=min(level, 6), body=body))
-    _render_sections(section.sections, context, level + 1, provider, out)
+    _render_sections(section.sections, context, level + 1, provider, out, notes)
+
+
+def _feature_of(context: FillContext) -> str | None:
+    """The feature a section is about: its item (an epic, a slice) or its parent (a story)."""
+    for candidate in (context.item, context.parent):
+        if isinstance(candidate, PlannedFeature):
+            return candidate.name
+    return None
+
+
+def suggestion_lines(feature: str | None, notes: Notes) -> list[str]:
+    """Each note on the feature as one quoted line of Markdown (data: collapsed to one line, so
+    no note can open a heading, a list or a fence)."""
+    if feature is None:
+        return []
+    return [f"> {SUGGESTION_PREFIX}{_one_line(note)}" for note in notes.get(feature, ())]
 
 
 def expected_content(section: Section) -> str:

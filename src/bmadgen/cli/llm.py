@@ -171,3 +171,5 @@ def usage(
                     f"{r.cost_usd:.6f}")
     common.console().print(out)
     typer.echo(f"budget ${report.budget_usd:g}; remaining ${report.remaining_usd:.6f}")
+    for suggestion in report.suggested_budgets:
+        typer.echo(f"suggestion (not enforced): {suggestion.detail}")

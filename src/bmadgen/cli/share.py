@@ -209,6 +209,9 @@ def insights(as_json: bool = JSON_OPTION) -> None:
             f"{c.name} ${c.cost_usd:.2f}" for c in found.cost.by_phase))
     else:
         lines.append(f"LLM cost and budget use: {found.cost.note}")
+    lines.append("suggested budget per phase (median of past projects' LLM spend): " + (
+        ", ".join(f"{b.phase} ${b.median_usd:.2f} ({b.projects} projects)"
+                  for b in found.budgets.by_phase) or found.budgets.note))
     if found.suggestions:
         lines += ["", "suggestions (from your history, not rules):"]
         lines += [f"  - {s.detail}" for s in found.suggestions]

@@ -94,6 +94,9 @@ def _print_result(result: Any, *, review_items: bool = True) -> None:
                 continue
             detail = f" ({item.detail})" if item.detail else ""
             typer.echo(f"{'':13} {item.status:7} {item.text}{detail}")
+    for suggestion in result.suggestions:
+        typer.echo(f"{'':13} suggestion (from your past projects, not enforced): "
+                   f"{suggestion.detail}")
     if result.outcome is not None:
         typer.echo(f"{'':13} dev: {result.outcome.generation.status} - "
                    f"{result.outcome.generation.detail}")

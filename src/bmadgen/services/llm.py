@@ -19,6 +19,7 @@ from bmadgen.llm import prices
 from bmadgen.llm.gateway import Call, Gateway
 from bmadgen.llmconfig import AGENTS
 from bmadgen.services.session import Session
+from bmadgen.share.insights import Suggestion, phase_budget_suggestion
 
 OnToken = Callable[[str], None]
 UsageBy = Literal["agent", "phase", "model"]
@@ -221,6 +222,8 @@ class Usage(BaseModel):
     total: UsageRow
     budget_usd: float
     remaining_usd: float
+    # per phase, from the other projects' spend ("no data yet" without any): never enforced
+    suggested_budgets: list[Suggestion] = []
 
 
 _USAGE_SQL = """
@@ -255,4 +258,7 @@ def usage(session: Session, by: str = "agent") -> Usage:
     budget = session.settings.llm.budget_usd
     summed = row(total)
     return Usage(project=project.name, by=by, rows=[row(r) for r in rows], total=summed,
-                 budget_usd=budget, remaining_usd=round(max(budget - summed.cost_usd, 0.0), 6))
+                 budget_usd=budget, remaining_usd=round(max(budget - summed.cost_usd, 0.0), 6),
+                 suggested_budgets=[
+                     phase_budget_suggestion(session.store, p.id, project.id)
+                     for p in definitions.workflow().phases])

@@ -67,10 +67,26 @@ class CostSummary(BaseModel):
     by_agent: list[Cost] = []
 
 
+class PhaseBudget(BaseModel):
+    phase: str
+    median_usd: float  # the median of the past projects' LLM spend in this phase
+    projects: int  # how many projects had calls in it
+
+
+class Budgets(BaseModel):
+    available: bool
+    note: str
+    by_phase: list[PhaseBudget] = []
+
+
 class Suggestion(BaseModel):
-    kind: str  # "stack", "gate_warning"
+    kind: str  # "stack", "gate_warning", "budget"
     project_type: str | None = None
     feature: str | None = None
+    gate: str | None = None
+    projects: list[str] = []
+    phase: str | None = None
+    usd: float | None = None
     detail: str
 
 
@@ -84,6 +100,7 @@ class Insights(BaseModel):
     phase_times: list[PhaseTime]
     rollbacks: list[Count]
     cost: CostSummary
+    budgets: Budgets
     suggestions: list[Suggestion]
 
 
@@ -109,6 +126,7 @@ def collect(store: Store) -> Insights:
     stacks = _answers(store, "architecture", "stack")
     features = _answers(store, "requirements", "features")
     failures = _gate_failures(store, projects)
+    budgets = phase_budgets(store)
     return Insights(
         projects=len(projects),
         types=_counts([t for _, t in projects.values()]),
@@ -119,7 +137,9 @@ def collect(store: Store) -> Insights:
         phase_times=_phase_times(store),
         rollbacks=_rollbacks(store),
         cost=llm_costs(store),
-        suggestions=_suggestions(projects, stacks, failures),
+        budgets=budgets,
+        suggestions=_suggestions(projects, stacks, failures)
+        + [budget_suggestion(b) for b in budgets.by_phase],
     )
 
 
@@ -214,9 +234,68 @@ def _suggestions(projects: dict[int, tuple[str, str]], stacks: dict[int, Any],
     for project_type, stack in sorted(last_stack.items()):
         out.append(Suggestion(kind="stack", project_type=project_type,
                               detail=f"{project_type}: the {stack} stack was chosen last time"))
-    for failure in failures:
-        if failure.slice and len(failure.projects) > 1:
-            out.append(Suggestion(kind="gate_warning", feature=failure.slice,
-                                  detail=f"{failure.slice} failed the {failure.gate} gate in "
-                                         f"{len(failure.projects)} projects; plan for it"))
+    out += _gate_warnings(failures)
     return out
+
+
+def _gate_warnings(failures: list[GateFailure]) -> list[Suggestion]:
+    """A feature (slice) that failed the same gate in more than one project."""
+    return [Suggestion(kind="gate_warning", feature=f.slice, gate=f.gate,
+                       projects=list(f.projects),
+                       detail=f"{f.slice} failed the {f.gate} gate in {len(f.projects)} "
+                              "projects; plan for it")
+            for f in failures if f.slice and len(f.projects) > 1]
+
+
+def feature_warnings(store: Store, project_id: int) -> dict[str, list[Suggestion]]:
+    """Per feature (slice name), the gates it failed in more than one of the person's other
+    projects (this project's own results do not count): what its stories warn about."""
+    projects = {int(r["id"]): (r["name"], r["type"])
+                for r in store.query("SELECT id, name, type FROM projects WHERE id != ? "
+                                     "ORDER BY id", (project_id,))}
+    out: dict[str, list[Suggestion]] = defaultdict(list)
+    for warning in _gate_warnings(_gate_failures(store, projects)):
+        out[str(warning.feature)].append(warning)
+    return dict(out)
+
+
+def phase_budgets(store: Store, exclude_project_id: int | None = None) -> Budgets:
+    """Per phase, the median of what each past project's LLM calls in that phase cost (only
+    the projects that made calls in it; calls under no phase or no project are left out);
+    "no data yet" while there are none."""
+    if not _table_columns(store, "llm_calls"):
+        return Budgets(available=False, note=NO_DATA)
+    rows = store.query(
+        "SELECT phase, project_id, SUM(cost_usd) AS usd FROM llm_calls WHERE phase != '' "
+        "AND project_id IS NOT NULL AND project_id != ? GROUP BY phase, project_id",
+        (-1 if exclude_project_id is None else exclude_project_id,))
+    spent: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        spent[str(row["phase"])].append(float(row["usd"] or 0))
+    if not spent:
+        return Budgets(available=False, note=NO_DATA)
+    order = {str(r["phase"]): int(r["position"]) for r in store.query(
+        "SELECT phase, MIN(position) AS position FROM workflow_phases GROUP BY phase")}
+    return Budgets(available=True, note="", by_phase=[
+        PhaseBudget(phase=phase, median_usd=round(statistics.median(values), 6),
+                    projects=len(values))
+        for phase, values in sorted(spent.items(),
+                                    key=lambda kv: (order.get(kv[0], len(order)), kv[0]))])
+
+
+def budget_suggestion(budget: PhaseBudget | None, phase: str | None = None) -> Suggestion:
+    """The budget suggested for a phase from past spend, or "no data yet"."""
+    name = budget.phase if budget is not None else str(phase)
+    amount = f"${budget.median_usd:.2f}" if budget is not None else NO_DATA
+    detail = f"suggested budget for {name} from past projects: {amount}"
+    if budget is not None:
+        detail += (f" (the median of {budget.projects} project"
+                   f"{'s' if budget.projects != 1 else ''})")
+    return Suggestion(kind="budget", phase=name,
+                      usd=budget.median_usd if budget is not None else None, detail=detail)
+
+
+def phase_budget_suggestion(store: Store, phase: str, project_id: int) -> Suggestion:
+    """What a phase run of `project_id` shows: the budget from the other projects' spend."""
+    found = phase_budgets(store, exclude_project_id=project_id)
+    return budget_suggestion(next((b for b in found.by_phase if b.phase == phase), None), phase)

@@ -27,12 +27,17 @@ def create_story_tasks(store: Store, project: Project, plan: Plan) -> list[Task]
 
     Re-running the phase updates these tasks instead of adding duplicates.
     """
+    from bmadgen.agents.runner import SUGGESTION_PREFIX
+    from bmadgen.workflow.history import story_notes
+
     created = []
+    notes = story_notes(store, project)
     for feature in plan.features:
         criteria = [c for s in feature.stories for c in s.story.acceptance]
         description = (
             f"Build and prove the {feature.name} slice ({', '.join(feature.requirement_ids)}).\n"
-            "Acceptance criteria:\n" + "\n".join(f"- {c}" for c in criteria)
+            + "".join(f"{SUGGESTION_PREFIX}{note}\n" for note in notes.get(feature.name, []))
+            + "Acceptance criteria:\n" + "\n".join(f"- {c}" for c in criteria)
         )
         parent = tasks.upsert_by_ref(store, project.id, tasks.slice_ref(feature.name),
                                      f"Slice {feature.name}: {feature.title}",

@@ -32,7 +32,7 @@ from bmadgen.plan import Plan
 from bmadgen.store import Store
 from bmadgen.validation import identifier
 from bmadgen.workflow import answers as answers_mod
-from bmadgen.workflow import artifacts, drift, handoffs, secrets, state
+from bmadgen.workflow import artifacts, drift, handoffs, history, secrets, state
 from bmadgen.workflow.drift import DriftFinding
 from bmadgen.workflow.folder import (
     create_project_folder,
@@ -96,6 +96,9 @@ class PhaseResult(BaseModel):
     # Sentences for a person, e.g. an answer that looks like an API key and is about to be
     # committed (the key itself is never repeated here).
     warnings: list[str] = []
+    # From the person's other projects, never enforced: a feature that failed a gate in more
+    # than one of them (its stories say so too), the budget suggested for the phase.
+    suggestions: list[history.Suggestion] = []
 
 
 # ------------------------------------------------------------------ helpers
@@ -324,8 +327,9 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
     run = artifacts.PhaseRun(store=store, project=project, folder=folder, plan=plan,
                              provider=bind(scope) if callable(bind) else made,
                              progress=progress)
-    document = runner.run_agent(definitions.agent(phase.agent),
-                                definitions.doc_template(phase.template), plan, run.provider)
+    template = definitions.doc_template(phase.template)
+    document = runner.run_agent(definitions.agent(phase.agent), template, plan, run.provider,
+                                notes=history.story_notes(store, project))
     files = {document.relpath: document.markdown, **artifacts.extra_files(phase.id, run)}
     # The multi-step write: record what is about to be written, write the files (each one
     # atomically), then record the state. A crash anywhere in between leaves files the next
@@ -348,6 +352,8 @@ def run_phase(store: Store, project: Project, phase_id: str | None = None, *,
         message=f"{phase.title} written; checklist {result.summary}. Review it, then approve it",
         next_action=NextAction(kind="approve_phase", phase=phase.id),
         warnings=_secret_warnings(plan, folder, [*files, ANSWERS_RELPATH]),
+        suggestions=history.phase_suggestions(store, project, phase.id, template, plan,
+                                              llm=getattr(made, "name", "") == "llm"),
     )
 
 
