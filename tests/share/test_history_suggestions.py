@@ -211,6 +211,9 @@ def test_no_spend_is_no_data_yet(store, tmp_path, cli):
     assert not [s for s in found["suggestions"] if s["kind"] == "budget"]
     code, out, _ = cli("insights")
     assert "suggested budget per phase (median of past projects' LLM spend): no data yet" in out
+    code, out, _ = cli("usage", "--project", "fresh")
+    assert code == 0
+    assert "suggested budget per phase from past projects: no data yet" in out
     code, out, _ = cli("usage", "--json", "--project", "fresh")
     assert code == 0
     assert {s["detail"].rsplit(": ", 1)[1] for s in json.loads(out)["suggested_budgets"]} == {

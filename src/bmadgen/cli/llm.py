@@ -171,5 +171,9 @@ def usage(
                     f"{r.cost_usd:.6f}")
     common.console().print(out)
     typer.echo(f"budget ${report.budget_usd:g}; remaining ${report.remaining_usd:.6f}")
+    if report.suggested_budgets and all(s.usd is None for s in report.suggested_budgets):
+        typer.echo("suggestion (not enforced): suggested budget per phase from past projects: "
+                   "no data yet")
+        return
     for suggestion in report.suggested_budgets:
         typer.echo(f"suggestion (not enforced): {suggestion.detail}")
