@@ -19,7 +19,7 @@ from bmadgen.llm import prices
 from bmadgen.llm.gateway import Call, Gateway
 from bmadgen.llmconfig import AGENTS
 from bmadgen.services.session import Session
-from bmadgen.share.insights import Suggestion, phase_budget_suggestion
+from bmadgen.share.insights import Suggestion, phase_budget_suggestions
 
 OnToken = Callable[[str], None]
 UsageBy = Literal["agent", "phase", "model"]
@@ -259,6 +259,5 @@ def usage(session: Session, by: str = "agent") -> Usage:
     summed = row(total)
     return Usage(project=project.name, by=by, rows=[row(r) for r in rows], total=summed,
                  budget_usd=budget, remaining_usd=round(max(budget - summed.cost_usd, 0.0), 6),
-                 suggested_budgets=[
-                     phase_budget_suggestion(session.store, p.id, project.id)
-                     for p in definitions.workflow().phases])
+                 suggested_budgets=phase_budget_suggestions(
+                     session.store, [p.id for p in definitions.workflow().phases], project.id))

@@ -295,7 +295,9 @@ def budget_suggestion(budget: PhaseBudget | None, phase: str | None = None) -> S
                       usd=budget.median_usd if budget is not None else None, detail=detail)
 
 
-def phase_budget_suggestion(store: Store, phase: str, project_id: int) -> Suggestion:
-    """What a phase run of `project_id` shows: the budget from the other projects' spend."""
-    found = phase_budgets(store, exclude_project_id=project_id)
-    return budget_suggestion(next((b for b in found.by_phase if b.phase == phase), None), phase)
+def phase_budget_suggestions(store: Store, phases: list[str],
+                             project_id: int) -> list[Suggestion]:
+    """What `project_id` is shown for each of `phases`: the budget from the other projects'
+    spend in it, or "no data yet"."""
+    found = {b.phase: b for b in phase_budgets(store, exclude_project_id=project_id).by_phase}
+    return [budget_suggestion(found.get(phase), phase) for phase in phases]

@@ -34,5 +34,5 @@ def phase_suggestions(store: Store, project: Project, phase: str, template: DocT
         for feature in plan.feature_names:
             out += warnings.get(feature, [])
     if llm:
-        out.append(insights.phase_budget_suggestion(store, phase, project.id))
+        out += insights.phase_budget_suggestions(store, [phase], project.id)
     return out
