@@ -128,10 +128,19 @@ def test_the_story_document_and_tasks_of_the_sm_carry_the_warning(store, tmp_pat
     assert NOTE not in rows[tasks.slice_ref("orders")]
 
 
-def test_no_history_no_warning(store, tmp_path):
-    project = build(store, "alone", "ecommerce", tmp_path / "alone", until="requirements")
-    assert NOTE not in (tmp_path / "alone" / "docs" / "prd.md").read_text()
-    assert project.id
+def test_own_failures_and_a_single_project_give_no_warning(store, tmp_path):
+    """A project's own failures are not its history, and one other project is not "usually":
+    catalog failed in one other project and in this one, so its stories carry no warning."""
+    other = build(store, "other", "ecommerce", tmp_path / "other", until="vision")
+    record_failures(store, other, [("mutation", "catalog")], "run-o")
+    project = build(store, "alone", "ecommerce", tmp_path / "alone", until="vision")
+    record_failures(store, project, [("mutation", "catalog")], "run-a")
+    record_failures(store, project, [("mutation", "catalog")], "run-b")
+    from bmadgen.workflow import engine
+
+    engine.run_through(store, project, asker=None, approve=lambda _r: True, until="requirements")
+    prd = (tmp_path / "alone" / "docs" / "prd.md").read_text()
+    assert "Acceptance criteria:" in prd and NOTE not in prd
 
 
 # ------------------------------------------------------------------ budgets
