@@ -143,6 +143,7 @@ async def test_a_failing_model_is_one_notification_and_the_form_stays(
         assert isinstance(app.screen, NewProjectScreen)
         shown = notifications(app)
         assert len(shown) == 1 and "Traceback" not in shown[0], shown
+        assert "failed" in shown[0] and "\n" not in shown[0].strip(), shown
         assert form.query_one("#idea", TextArea).text == IDEA  # nothing typed is lost
         assert not (tmp_path / "broken").exists()
 
