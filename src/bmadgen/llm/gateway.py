@@ -108,6 +108,9 @@ class Gateway:
     environment_keys: tuple[str, ...] = ()  # provider key variables that are set (names)
     use_cache: bool = True
     on_token: OnToken | None = None
+    # told before each plain-text call is made (who writes what), so a face can label the
+    # text `on_token` then receives
+    on_start: Callable[[Call], None] | None = None
     requests: int = 0  # requests sent to a server by this gateway (cache hits are not)
     row_ids: list[int] = field(default_factory=list)  # accounting rows this gateway wrote
     # A model whose server refused a structured-output mode (HTTP 400) is asked in the next
@@ -120,6 +123,8 @@ class Gateway:
 
     def text(self, call: Call) -> Reply:
         """A plain-text answer (streamed to `on_token` as it arrives)."""
+        if self.on_start is not None:
+            self.on_start(call)
         reply, _ = self._complete(call, call.messages, schema=None)
         return reply
 

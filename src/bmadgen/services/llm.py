@@ -22,23 +22,29 @@ from bmadgen.services.session import Session
 from bmadgen.share.insights import Suggestion, phase_budget_suggestions
 
 OnToken = Callable[[str], None]
+OnStart = Callable[[str, str], None]  # (agent, purpose) of the text about to stream
 UsageBy = Literal["agent", "phase", "model"]
 IDEA_MAX = 4000
 Item = Annotated[str, Field(min_length=2, max_length=60)]  # one item of a list answer
 
 
 def gateway(session: Session, *, use_cache: bool = True,
-            on_token: OnToken | None = None) -> Gateway:
+            on_token: OnToken | None = None, on_start: OnStart | None = None) -> Gateway:
     settings = session.settings
     return Gateway(config=settings.llm, store=session.store, home=settings.data_home(),
                    environment_keys=settings.provider_keys, use_cache=use_cache,
-                   on_token=on_token)
+                   on_token=on_token,
+                   on_start=None if on_start is None
+                   else (lambda call: on_start(call.agent, call.purpose)))
 
 
 def provider_factory(session: Session, name: str | None = None, *, use_cache: bool = True,
-                     on_token: OnToken | None = None) -> ProviderFactory | str | None:
+                     on_token: OnToken | None = None,
+                     on_start: OnStart | None = None) -> ProviderFactory | str | None:
     """What the workflow should fill documents with: the provider `name` (or the settings'),
-    made with these options when it is the LLM provider."""
+    made with these options when it is the LLM provider. `on_token` receives the model's text
+    as it arrives; `on_start` is told which agent writes what (e.g. "section problem") before
+    each piece of text."""
     from bmadgen.agents.provider import PROVIDERS
 
     chosen = name or session.settings.provider
@@ -57,7 +63,8 @@ def provider_factory(session: Session, name: str | None = None, *, use_cache: bo
         from bmadgen.agents.llm_provider import LLMProvider
 
         if "gateway" not in shared:
-            shared["gateway"] = gateway(session, use_cache=use_cache, on_token=on_token)
+            shared["gateway"] = gateway(session, use_cache=use_cache, on_token=on_token,
+                                        on_start=on_start)
         return LLMProvider(session.settings, gateway=shared["gateway"]).bind(scope)
 
     return make
@@ -87,6 +94,12 @@ def _question_field(question: Any, ptype: Any) -> tuple[Any, Any]:
     if question.type == "color":
         return str, Field(pattern=r"^#[0-9a-fA-F]{6}$")
     return str, Field(min_length=3, max_length=120)
+
+
+def idea_model(session: Session) -> str:
+    """The model the analyst drafts answers from an idea with ("" when none is configured:
+    then a project is created from the gallery of types)."""
+    return session.settings.llm.model_for("analyst")
 
 
 def draft_answers(session: Session, idea: str, type: str | None = None, *,

@@ -105,19 +105,8 @@ def new_project(session: Session, name: str, type: str, *, folder: Path | None =
     before it existed."""
     if until is not None:
         definitions.workflow().phase(until)
-    if answers_text is not None:
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="bmadgen-answers-") as temp:
-            drafted = Path(temp) / "answers.yaml"
-            drafted.write_text(answers_text, encoding="utf-8")
-            project = create_project(session, name, type, folder=folder, answers=drafted)
-    else:
-        project = create_project(session, name, type, folder=folder, answers=answers)
-    if claim_calls:
-        from bmadgen.llm import records
-
-        records.claim(session.store, claim_calls, project.id)
+    project = create_project(session, name, type, folder=folder, answers=answers,
+                             answers_text=answers_text, claim_calls=claim_calls)
     if on_created is not None:
         on_created(project)
     results = engine.run_through(session.store, project, asker=asker, approve=approve,
@@ -128,12 +117,26 @@ def new_project(session: Session, name: str, type: str, *, folder: Path | None =
 
 
 def create_project(session: Session, name: str, type: str, *, folder: Path | None = None,
-                   answers: Path | None = None) -> Project:
+                   answers: Path | None = None, answers_text: str | None = None,
+                   claim_calls: list[int] | None = None) -> Project:
     """Create the project and its folder (a new git repository, default `cwd/name`) without
     running a phase: it becomes the session's project (the terminal wizard and an MCP client run
-    the phases one at a time)."""
+    the phases one at a time). `answers_text` are answers drafted from an idea (instead of an
+    answers file); `claim_calls` are the model calls made for it before it existed."""
     target = folder if folder is not None else session.cwd / name
-    project = engine.new_project(session.store, name, type, target, answers)
+    if answers_text is not None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="bmadgen-answers-") as temp:
+            drafted = Path(temp) / "answers.yaml"
+            drafted.write_text(answers_text, encoding="utf-8")
+            project = engine.new_project(session.store, name, type, target, drafted)
+    else:
+        project = engine.new_project(session.store, name, type, target, answers)
+    if claim_calls:
+        from bmadgen.llm import records
+
+        records.claim(session.store, claim_calls, project.id)
     session.use(project)
     return project
 

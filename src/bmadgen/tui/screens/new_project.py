@@ -1,7 +1,8 @@
-"""Creating a project from the gallery of project types, each shown with its features.
-
-Creating one from an idea (a paragraph) needs a model; until one is configured the gallery is
-the way in, and the dialog says so."""
+"""Creating a project from the gallery of project types, each shown with its features, or from
+an idea (a paragraph) when a model is configured: the analyst drafts the answers, the person
+confirms or edits them (`DraftScreen`), then the project is created, as
+`bmadgen new NAME --idea "..."` does. Without a model the gallery is the way in, and the dialog
+says so."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from bmadgen.errors import BmadgenError
@@ -23,9 +24,12 @@ class NewProjectScreen(FormScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        from bmadgen.services import workflow
+        from bmadgen.services import llm, workflow
+        from bmadgen.services.session import open_session
 
         self.types = workflow.project_types()
+        with open_session() as session:  # the settings only: the store is not opened
+            self.model = llm.idea_model(session)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide", id="new-project"):
@@ -43,8 +47,16 @@ class NewProjectScreen(FormScreen):
                                                          id="answers"),
                         hint="A complete one (bmadgen answers sample): then no question is "
                              "asked. Empty: every question is asked here.")
-            yield Static("Creating from an idea needs a model; none is configured, so pick "
-                         "a type.", classes="field-hint")
+            if self.model:
+                yield field(f"Or an idea (one paragraph; the analyst drafts the answers with "
+                            f"{self.model})", TextArea(id="idea", soft_wrap=True),
+                            hint="Given, it is used instead of an answers file: you confirm "
+                                 "or edit the drafted answers before the project is created.")
+                yield Checkbox("The analyst proposes the type (else the one highlighted "
+                               "above)", value=True, id="propose-type")
+            else:
+                yield Static("Creating from an idea needs a model; none is configured, so "
+                             "pick a type.", classes="field-hint")
             with Horizontal(classes="buttons"):
                 yield Button("Create", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -87,6 +99,14 @@ class NewProjectScreen(FormScreen):
             return
         folder = Path(folder_text).expanduser() if folder_text else None
         ptype = self.chosen_type()
+        idea = self.query_one("#idea", TextArea).text.strip() if self.model else ""
+        if idea:
+            if answers is not None:
+                self.refuse("answers", "give an idea or an answers file, not both")
+                return
+            proposed = self.query_one("#propose-type", Checkbox).value
+            self.draft(name, idea, None if proposed else ptype, folder)
+            return
         self.query_one("#ok", Button).disabled = True
 
         def create(session: Any) -> Any:
@@ -95,8 +115,39 @@ class NewProjectScreen(FormScreen):
         jobs.start(self, create, lambda project: self.dismiss(project.name), project=None,
                    name="create project", failed=self._failed)
 
+    def draft(self, name: str, idea: str, ptype: str | None, folder: Path | None) -> None:
+        """The analyst drafts the answers (a model call, in a worker); the person confirms or
+        edits them; then the project is created with them."""
+        from bmadgen.services import llm, workflow
+
+        self.query_one("#ok", Button).disabled = True
+        self.query_one("#form-error", Static).update(f"The analyst drafts the answers with "
+                                                     f"{self.model} ...")
+
+        def confirmed(draft: object) -> None:
+            if not isinstance(draft, llm.IdeaDraft):  # cancelled: the form stays as it was
+                self.query_one("#ok", Button).disabled = False
+                self.query_one("#form-error", Static).update("")
+                return
+            self.query_one("#form-error", Static).update(f"Creating {name} ...")
+
+            def create(session: Any) -> Any:
+                return workflow.create_project(session, name, draft.type, folder=folder,
+                                               answers_text=draft.text,
+                                               claim_calls=draft.calls)
+
+            jobs.start(self, create, lambda project: self.dismiss(project.name),
+                       project=None, name="create project", failed=self._failed)
+
+        def drafted(draft: Any) -> None:
+            self.app.push_screen(DraftScreen(draft), confirmed)
+
+        jobs.start(self, lambda session: llm.draft_answers(session, idea, ptype), drafted,
+                   project=None, name="draft answers", failed=self._failed)
+
     def _failed(self, exc: BaseException) -> None:
         self.query_one("#ok", Button).disabled = False
+        self.query_one("#form-error", Static).update("")
         if not isinstance(exc, BmadgenError):
             return
         text = exc.one_line()
@@ -108,3 +159,39 @@ class NewProjectScreen(FormScreen):
             self.refuse("folder", text)
         else:
             self.query_one("#form-error", Static).update(text)
+
+
+class DraftScreen(FormScreen):
+    """The answers the analyst drafted from the idea, as an answers file to confirm or edit.
+    Returns the (checked) draft, or None when cancelled. An edit that is not valid answers is
+    refused beside the text with the reason; nothing typed is lost."""
+
+    def __init__(self, draft: Any) -> None:  # services.llm.IdeaDraft
+        super().__init__()
+        self.drafted = draft
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide", id="draft"):
+            yield Label(f"The analyst drafted these answers ({self.drafted.type}): confirm "
+                        "or edit them", classes="dialog-title")
+            yield field("Answers (YAML, as an answers file)",
+                        TextArea(self.drafted.text, id="draft-text", soft_wrap=True),
+                        hint="Create checks them first; Escape or Cancel goes back to the form.")
+            with Horizontal(classes="buttons"):
+                yield Button("Create", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    def submit(self) -> None:
+        from bmadgen.services import llm
+
+        self.clear_problems()
+        text = self.query_one("#draft-text", TextArea).text
+        try:
+            checked = llm.check_answers_text(text, self.drafted.type)
+        except BmadgenError as exc:
+            self.refuse_error("draft-text", exc)
+            return
+        self.dismiss(checked.model_copy(update={"calls": self.drafted.calls}))

@@ -1,6 +1,7 @@
 """One project: the stepper of the five phases, the agent's conversation (its questions with
-the stored answers as defaults, the phase's results and handoff), the documents rendered as
-Markdown, and the prototype's pages (opened in the browser)."""
+the stored answers as defaults, the model's text streamed as it arrives when the LLM provider
+writes, the phase's results and handoff), the documents rendered as Markdown, and the
+prototype's pages (opened in the browser)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from textual.widgets import (
     Footer,
     Header,
     ListView,
+    Log,
     Markdown,
     OptionList,
     RichLog,
@@ -55,6 +57,7 @@ class ProjectScreen(Screen[None]):
         self.running: str | None = None  # the phase being run, or approved
         self.asker: WizardAsker | None = None
         self.opened = False  # the first status has been shown
+        self.streamed = False  # the model's text streamed during this run
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,6 +70,8 @@ class ProjectScreen(Screen[None]):
                 with TabPane("Conversation", id="talk"):
                     yield QuestionForm(id="question")
                     yield RichLog(id="log", markup=True, wrap=True, auto_scroll=True)
+                    # the model's text as it arrives (plain text: never read as markup)
+                    yield Log(id="stream", highlight=False, auto_scroll=True)
                 with TabPane("Document", id="document"), VerticalScroll(id="document-scroll"):
                     yield Markdown("", id="document-view")
                 with TabPane("Prototype", id="prototype"):
@@ -76,6 +81,7 @@ class ProjectScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(QuestionForm).close()
+        self.query_one("#stream", Log).display = False
         self.title = f"bmadgen: {self.project}"
         self.refresh_status(then_run=self.run_next)
 
@@ -196,6 +202,10 @@ class ProjectScreen(Screen[None]):
                         severity="warning")
             return
         self.running = phase or "a phase"
+        self.streamed = False
+        stream = self.query_one("#stream", Log)
+        stream.clear()
+        stream.display = False
         self.asker = WizardAsker(self.app, self.show_question)
         asker = self.asker
         self.query_one(TabbedContent).active = "talk"
@@ -204,12 +214,40 @@ class ProjectScreen(Screen[None]):
         def progress(event: Any) -> None:  # gate events during development, on the worker
             self.app.call_from_thread(self.say, escape(gate_line(event)))
 
+        def tell(callback: Any, *args: Any) -> None:  # from the worker to the screen
+            try:
+                self.app.call_from_thread(callback, *args)
+            except RuntimeError:  # the app closed while the model wrote
+                pass
+
         def run(session: Any) -> list[Any]:
+            from bmadgen.services import llm
+
+            # the settings' provider; with the LLM provider its text streams into the view
+            chosen = llm.provider_factory(
+                session, on_token=lambda text: tell(self.stream_text, text),
+                on_start=lambda agent, purpose: tell(self.stream_start, agent, purpose))
             return workflow.run_phase(session, phase, asker=asker, reask=reask,
-                                      progress=progress)
+                                      progress=progress, provider=chosen)
 
         jobs.start(self, run, self._ran, project=self.project, name=f"run {phase}",
                    group="phase", failed=self._stopped)
+
+    def stream_start(self, agent: str, purpose: str) -> None:
+        """A new piece of the model's text begins: a line saying who writes what."""
+        stream = self.query_one("#stream", Log)
+        stream.display = True
+        if not self.streamed:
+            self.streamed = True
+            self.say(f"[dim]the model writes {escape(self.running or '')} below; the document "
+                     "shows once the phase is written[/dim]")
+        before = "\n" if stream.line_count else ""
+        stream.write(f"{before}== {agent}: {purpose} ==\n")
+
+    def stream_text(self, text: str) -> None:
+        stream = self.query_one("#stream", Log)
+        stream.display = True
+        stream.write(text)
 
     def show_question(self, prompt: Prompt) -> None:
         self.query_one(TabbedContent).active = "talk"
@@ -241,6 +279,8 @@ class ProjectScreen(Screen[None]):
         self.refresh_status()
         if results:  # its documents load once the new status is in (refresh_status)
             self.query_one(PhaseStepper).index = self._phase_index(results[-1].phase)
+            if self.streamed:  # the written document replaces the text as it came
+                self.query_one(TabbedContent).active = "document"
 
     def _show_result(self, result: Any) -> None:
         for warning in result.warnings:
