@@ -21,7 +21,9 @@ class Browser:
 
         executable = chromium.require()
         self._stack = ExitStack()
-        self._profile = tempfile.TemporaryDirectory(prefix="bmadgen-cdp-")
+        # Chromium's helper processes may still write into the profile as it exits.
+        self._profile = tempfile.TemporaryDirectory(prefix="bmadgen-cdp-",
+                                                    ignore_cleanup_errors=True)
         profile = Path(self._profile.name)
         self._process = subprocess.Popen(
             [*chromium.base_args(executable, profile), "--remote-debugging-port=0",

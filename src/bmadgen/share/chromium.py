@@ -50,7 +50,10 @@ def base_args(executable: str, profile: Path) -> list[str]:
 def run(extra: list[str], *, output: Path, timeout: float = TIMEOUT_S) -> None:
     """Run headless Chromium with `extra` arguments; `output` must exist afterwards."""
     executable = require()
-    with tempfile.TemporaryDirectory(prefix="bmadgen-chromium-") as profile:
+    # ignore_cleanup_errors: Chromium's helper processes may still be writing into the profile
+    # as it exits ("Directory not empty"); a leftover temporary folder is no failure of the run.
+    with tempfile.TemporaryDirectory(prefix="bmadgen-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
         try:
             done = subprocess.run([*base_args(executable, Path(profile)), *extra],
                                   capture_output=True, text=True, timeout=timeout,
