@@ -29,7 +29,11 @@ from bmadgen.validation import identifier
 
 SPEC_FILENAME = "appspec.yaml"
 SPEC_VERSION: Literal[1] = 1
-FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref"]
+FieldType = Literal["str", "text", "slug", "email", "url", "int", "float", "money", "bool", "date",
+                    "datetime", "enum", "ref"]
+OnDelete = Literal["restrict", "cascade"]
+TEXT_TYPES = ("str", "text", "slug")  # the types that take max_length
+NUMBER_TYPES = ("int", "float", "money")  # the types that take min and max
 FIELD_TYPES = get_args(FieldType)  # the same names, for messages
 Action = Literal["list", "create", "read", "update", "delete"]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -47,6 +51,7 @@ MAX_SPEC_BYTES = 2 * 1024 * 1024  # a spec of hundreds of features is a few hund
 # min/max of number fields: the generated tests step 0.25 and 1 away from them, which a float
 # only resolves below 2**51 (and SQLite stores integers below 2**63).
 MAX_BOUND = 1e15
+MAX_MONEY = 1e13  # 13 digits before the point: cents fit a 64-bit integer
 MIN_PYTHON_MINOR = 11  # the generated code uses enum.StrEnum and targets py311
 
 # Raised as ValueError so that pydantic lists the problem with its path, next to the others.
@@ -86,6 +91,11 @@ class FieldSpec(_Strict):
     description: Text = ""
     values: list[str] | None = Field(default=None, description="enum members")
     ref: str | None = Field(default=None, description="entity referenced by id (type ref)")
+    on_delete: OnDelete | None = Field(
+        default=None,
+        description="ref fields: deleting the referenced row is refused while this one refers "
+        "to it (restrict, the default) or deletes this one too (cascade)",
+    )
     max_length: int | None = Field(default=None, ge=1, le=100_000)
     min: float | None = None
     max: float | None = None
@@ -124,12 +134,15 @@ class FieldSpec(_Strict):
         if self.type == "ref":
             if not self.ref:
                 raise ValueError(f"ref field {self.name!r} needs 'ref' (the entity it points to)")
-        elif self.ref is not None:
-            raise ValueError(f"'ref' is only for ref fields, not {self.type}")
-        if self.max_length is not None and self.type not in ("str", "text"):
-            raise ValueError(f"'max_length' is only for str and text fields, not {self.type}")
-        if (self.min is not None or self.max is not None) and self.type not in ("int", "float"):
-            raise ValueError(f"'min'/'max' are only for int and float fields, not {self.type}")
+        elif self.ref is not None or self.on_delete is not None:
+            option = "ref" if self.ref is not None else "on_delete"
+            raise ValueError(f"'{option}' is only for ref fields, not {self.type}")
+        if self.max_length is not None and self.type not in TEXT_TYPES:
+            raise ValueError(f"'max_length' is only for str, text and slug fields, not {self.type}")
+        if (self.min is not None or self.max is not None) and self.type not in NUMBER_TYPES:
+            raise ValueError(f"'min'/'max' are only for int, float and money fields, not {self.type}")
+        if self.type == "money" and any(abs(b) >= MAX_MONEY for b in (self.min, self.max) if b is not None):
+            raise ValueError(f"money field {self.name!r}: min and max must be below {MAX_MONEY:.0e}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"field {self.name!r} has min > max")
         if (self.type == "int" and self.min is not None and self.max is not None

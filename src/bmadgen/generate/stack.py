@@ -124,7 +124,8 @@ def _environment(stack: Stack):
         yaml_str=yaml_str,
         md_line=md_line,
     )
-    env.globals.update(fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign, import_from=pyfmt.import_from)
+    env.globals.update(fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign,
+                       import_from=pyfmt.import_from, tuple_assign=pyfmt.tuple_assign)
     return env
 
 

@@ -1,0 +1,117 @@
+"""Value types every slice's schemas share: bounded to what the database stores, strict about
+the JSON type of each value (a number is not a date, `true` is not an integer)."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    WithJsonSchema,
+    model_validator,
+)
+
+# SQLite INTEGER and PostgreSQL BIGINT: 64-bit signed.
+MIN_BIGINT = -(2**63)
+MAX_BIGINT = 2**63 - 1
+MAX_SEARCH_LENGTH = 200
+MAX_URL_LENGTH = 2083
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MONEY_DIGITS = 15  # at most 13 before the point and 2 after: cents fit a BIGINT
+MONEY_PATTERN = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+_MONEY = re.compile(MONEY_PATTERN)
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _iso(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: object) -> object:
+        # pydantic would read a number as a Unix time: only ISO 8601 text (or a value read
+        # back from the database) is a date here.
+        if isinstance(value, dt.date):
+            return value
+        if not isinstance(value, str) or pattern.match(value) is None:
+            raise ValueError(f"must be an ISO 8601 {what} string")
+        return value
+
+    return check
+
+
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as error:  # year 1 at +01:00 is before the first UTC instant
+        raise ValueError("is outside the range of UTC times") from error
+
+
+def _money_text(value: object) -> object:
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or _MONEY.match(value) is None:
+        raise ValueError('must be a decimal string with at most 2 decimals, as "19.50"')
+    return value
+
+
+def _http_url(value: str) -> str:
+    return str(_HTTP_URL.validate_python(value))
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso(_DATE, "date"))]
+# Aware on input (an offset is required), stored and answered in UTC.
+UtcDatetime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso(_DATETIME, "date-time")),
+    AfterValidator(_to_utc),
+]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_text),
+    Field(max_digits=MONEY_DIGITS, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.50"]}),
+]
+HttpUrlText = Annotated[
+    str,
+    AfterValidator(_http_url),
+    Field(max_length=MAX_URL_LENGTH, json_schema_extra={"format": "uri"}),
+]
+
+
+class ListQuery(BaseModel):
+    """The query parameters of a list route; a slice's filter adds its fields, `sort` and `q`.
+
+    A field named like a column keeps the items equal to it, `<column>_min` and `<column>_max`
+    bound it, and `q` finds the text in any of the `search` columns."""
+
+    search: ClassVar[tuple[str, ...]] = ()
+
+
+def not_null(schema: dict[str, Any]) -> None:
+    """The JSON schema of a PATCH field that may be left out but never set to null."""
+    options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+    schema.pop("default", None)
+
+
+class PatchBody(BaseModel):
+    """A PATCH body: only the fields given change, and a `required` field cannot become null."""
+
+    required: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _required_not_null(self) -> Self:
+        nulls = [name for name in self.required if name in self.model_fields_set]
+        nulls = [name for name in nulls if getattr(self, name) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return self
