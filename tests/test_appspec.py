@@ -99,10 +99,10 @@ def test_a_new_feature_takes_fields_in_the_command_line_syntax() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        (["title"], ("field 'title' must look like name:type (types: str, text, int, float, "
-                     "bool, date, datetime, enum, ref)")),
+        (["title"], ("field 'title' must look like name:type (types: str, text, slug, email, "
+                     "url, int, float, money, bool, date, datetime, enum, ref)")),
         (["x:str=abc"], "field 'x:str=abc': only enum and ref fields take '=...'"),
-        (["title:money"], "app spec with the new slice is invalid"),
+        (["title:currency"], "app spec with the new slice is invalid"),
         (["owner_id:ref=ghost"], "app spec with the new slice is invalid"),
     ],
 )
@@ -304,3 +304,34 @@ def test_a_spec_that_is_a_folder_a_fifo_or_too_big_is_refused(tmp_path: Path) ->
                            (big, "larger than")):
         with pytest.raises(InvalidInput, match=fragment):
             appspec.load(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ({"name": "x", "type": "int", "on_delete": "cascade"}, "'on_delete' is only for ref fields"),
+        ({"name": "x", "type": "ref", "ref": "product", "on_delete": "nullify"}, "on_delete"),
+        ({"name": "x", "type": "money", "max": 1e14}, "min and max must be below 1e+13"),
+        ({"name": "x", "type": "email", "max_length": 5}, "'max_length' is only for str, text"),
+        ({"name": "x", "type": "url", "min": 1}, "'min'/'max' are only for int, float and money"),
+    ],
+)
+def test_new_field_options_are_checked(field: dict, message: str) -> None:
+    data = _example()
+    data["features"][1]["entities"][0]["fields"].append(field)
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    assert any(message in detail for detail in info.value.details), info.value.details
+
+
+def test_new_field_types_and_cascade_are_accepted() -> None:
+    data = _example()
+    data["features"][1]["entities"][0]["fields"] += [
+        {"name": "website", "type": "url", "optional": True},
+        {"name": "code", "type": "slug", "max_length": 20},
+        {"name": "fee", "type": "money", "min": 0, "max": 1000},
+        {"name": "category_id", "type": "ref", "ref": "category", "on_delete": "cascade"},
+    ]
+    fields = appspec.parse(data).features[1].entities[0].fields
+    assert [f.type for f in fields[-4:]] == ["url", "slug", "money", "ref"]
+    assert fields[-1].on_delete == "cascade"

@@ -76,16 +76,17 @@ PY_TYPES = {
     "datetime": "dt.datetime",
     "ref": "int",
 }
-SCHEMA_TYPES = {**PY_TYPES, "int": "StrictInt", "float": "StrictFloat", "bool": "StrictBool",
-                "ref": "StrictInt", "email": "EmailStr", "url": "HttpUrlText", "money": "Money",
+SCHEMA_TYPES = {**PY_TYPES, "int": "JsonInt", "float": "JsonFloat", "bool": "StrictBool",
+                "ref": "JsonInt", "email": "EmailStr", "url": "HttpUrlText", "money": "Money",
                 "date": "IsoDate", "datetime": "UtcDatetime"}
 # What app.shared.schemas provides, by the spec type that needs it.
 SHARED_SCHEMA_NAMES = {"url": "HttpUrlText", "money": "Money", "date": "IsoDate",
                        "datetime": "UtcDatetime"}
 SHARED_SCHEMA_CANDIDATES = frozenset(
-    {*SHARED_SCHEMA_NAMES.values(), "MIN_BIGINT", "MAX_BIGINT", "SLUG_PATTERN"}
+    {*SHARED_SCHEMA_NAMES.values(), "MIN_BIGINT", "MAX_BIGINT", "SLUG_PATTERN", "JsonInt",
+     "JsonFloat"}
 )
-PYDANTIC_CANDIDATES = frozenset({"EmailStr", "StrictInt", "StrictFloat", "StrictBool"})
+PYDANTIC_CANDIDATES = frozenset({"EmailStr", "StrictBool"})
 DEFAULT_STR_LENGTH = 255
 DEFAULT_SLUG_LENGTH = 100
 EMAIL_LENGTH = 254

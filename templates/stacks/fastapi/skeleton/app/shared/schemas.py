@@ -45,6 +45,13 @@ def _iso(pattern: re.Pattern[str], what: str) -> Any:
     return check
 
 
+def _json_number(value: object) -> object:
+    # JSON Schema counts 2.0 as an integer, but "2" and true are not numbers.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 def _to_utc(value: dt.datetime) -> dt.datetime:
     try:
         return value.astimezone(dt.UTC)
@@ -64,6 +71,8 @@ def _http_url(value: str) -> str:
     return str(_HTTP_URL.validate_python(value))
 
 
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso(_DATE, "date"))]
 # Aware on input (an offset is required), stored and answered in UTC.
 UtcDatetime = Annotated[
