@@ -80,19 +80,27 @@ def _spec_for(type_name: str) -> appspec.AppSpec:
     return OfflineProvider().appspec(plan)
 
 
-@pytest.mark.parametrize("type_name", definitions.project_type_names())
-def test_references_hold_in_every_project_type(type_name: str, tmp_path: Path) -> None:
+def _generated_for(type_name: str, tmp_path: Path) -> tuple[Path, appspec.AppSpec]:
+    """The app of the project type's offline app spec, generated into tmp_path/app."""
     spec = _spec_for(type_name)
     project = tmp_path / "app"
     project.mkdir()
     (project / "appspec.yaml").write_text(appspec.dump(spec))
+    for name in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        os.environ.setdefault(name, "bmadgen tests")
+    for name in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        os.environ.setdefault(name, "tests@bmadgen.invalid")
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "appspec.yaml")
-    git(project, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "spec")
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t.invalid",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t.invalid")
-    os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
+    git(project, "commit", "-qm", "spec")
     generate_app(project)
+    return project, spec
+
+
+@pytest.mark.parametrize("type_name", definitions.project_type_names())
+def test_references_hold_in_every_project_type(type_name: str, tmp_path: Path) -> None:
+    project, spec = _generated_for(type_name, tmp_path)
+    env = dict(os.environ)
     entities = {
         entity.name: {"slice": feature.name, "path": collection_path(feature, entity),
                       "refs": {f.name: f.ref for f in entity.fields if f.ref}}

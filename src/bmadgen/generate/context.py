@@ -84,7 +84,7 @@ SHARED_SCHEMA_NAMES = {"url": "HttpUrlText", "money": "Money", "date": "IsoDate"
                        "datetime": "UtcDatetime"}
 SHARED_SCHEMA_CANDIDATES = frozenset(
     {*SHARED_SCHEMA_NAMES.values(), "MIN_BIGINT", "MAX_BIGINT", "SLUG_PATTERN", "JsonInt",
-     "JsonFloat"}
+     "JsonFloat", "UnsignedMoney"}
 )
 PYDANTIC_CANDIDATES = frozenset({"EmailStr", "StrictBool"})
 DEFAULT_STR_LENGTH = 255
@@ -398,7 +398,7 @@ def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
     if not field.filterable:
         return []
     # Query parameters are text: the lax types read them (the strict ones would refuse all).
-    query_type = base_type if field.type != "money" else "Money"
+    query_type = base_type if field.type != "money" else _schema_type(field, "")
     query_type = {"date": "IsoDate", "datetime": "UtcDatetime"}.get(field.type, query_type)
     constraints = [c for c in _value_constraints(field) if not c.startswith("min_length")]
     names = [field.name]
@@ -432,10 +432,18 @@ def _column(field: FieldSpec, enum_class: str) -> list[str]:
     return args
 
 
+def _schema_type(field: FieldSpec, enum_class: str) -> str:
+    if field.type == "enum":
+        return enum_class
+    if field.type == "money" and field.min is not None and field.min >= 0:
+        return "UnsignedMoney"
+    return SCHEMA_TYPES[field.type]
+
+
 def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
     enum_class = pascal(entity.name) + pascal(field.name)
     base_type = enum_class if field.type == "enum" else PY_TYPES[field.type]
-    schema_type = enum_class if field.type == "enum" else SCHEMA_TYPES[field.type]
+    schema_type = _schema_type(field, enum_class)
     annotation = f"{base_type} | None" if field.optional else base_type
     schema_annotation = f"{schema_type} | None" if field.optional else schema_type
     sample_a, sample_b = _samples(field)

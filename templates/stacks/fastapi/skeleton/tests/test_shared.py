@@ -21,7 +21,15 @@ from app.shared.errors import PROBLEM_JSON, ConflictError, InvalidReferenceError
 from app.shared.pages import Table as PageTable
 from app.shared.pages import render_page
 from app.shared.pagination import MAX_PAGE_SIZE, PageParams, page_params
-from app.shared.schemas import MAX_BIGINT, HttpUrlText, IsoDate, Money, PatchBody, UtcDatetime
+from app.shared.schemas import (
+    MAX_BIGINT,
+    HttpUrlText,
+    IsoDate,
+    Money,
+    PatchBody,
+    UnsignedMoney,
+    UtcDatetime,
+)
 from app.shared.settings import DEFAULT_DATABASE_URL, load_settings
 
 probe = APIRouter()
@@ -137,6 +145,7 @@ def test_value_types_refuse_what_the_database_cannot_hold() -> None:
         (IsoDate, "0.5"),
         (Money, 19.5),
         (Money, "1.005"),
+        (UnsignedMoney, "-1.00"),
         (HttpUrlText, "not a url"),
     ]
     for kind, value in refused:

@@ -26,9 +26,10 @@ MAX_URL_LENGTH = 2083
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MONEY_DIGITS = 15  # at most 13 before the point and 2 after: cents fit a BIGINT
 MONEY_PATTERN = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
+UNSIGNED_MONEY_PATTERN = MONEY_PATTERN.replace("-?", "")
+JSON_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
-_MONEY = re.compile(MONEY_PATTERN)
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
 
@@ -59,12 +60,17 @@ def _to_utc(value: dt.datetime) -> dt.datetime:
         raise ValueError("is outside the range of UTC times") from error
 
 
-def _money_text(value: object) -> object:
-    if isinstance(value, Decimal):
+def _money_text(pattern: str) -> Any:
+    form = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, Decimal):
+            return value
+        if not isinstance(value, str) or form.match(value) is None:
+            raise ValueError(f'must be a decimal string matching {pattern}, as "19.50"')
         return value
-    if not isinstance(value, str) or _MONEY.match(value) is None:
-        raise ValueError('must be a decimal string with at most 2 decimals, as "19.50"')
-    return value
+
+    return check
 
 
 def _http_url(value: str) -> str:
@@ -82,9 +88,16 @@ UtcDatetime = Annotated[
 ]
 Money = Annotated[
     Decimal,
-    BeforeValidator(_money_text),
+    BeforeValidator(_money_text(MONEY_PATTERN)),
     Field(max_digits=MONEY_DIGITS, decimal_places=2),
     WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.50"]}),
+]
+# Money that is never below zero: the pattern says so, as JSON Schema bounds only numbers.
+UnsignedMoney = Annotated[
+    Decimal,
+    BeforeValidator(_money_text(UNSIGNED_MONEY_PATTERN)),
+    Field(max_digits=MONEY_DIGITS, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": UNSIGNED_MONEY_PATTERN, "examples": ["19.50"]}),
 ]
 HttpUrlText = Annotated[
     str,
@@ -110,6 +123,10 @@ def not_null(schema: dict[str, Any]) -> None:
     elif options:
         schema["anyOf"] = options
     schema.pop("default", None)
+    # pydantic leaves the bounds of a nullable number under their Python names here.
+    for python_name, json_name in JSON_BOUNDS.items():
+        if python_name in schema:
+            schema[json_name] = schema.pop(python_name)
 
 
 class PatchBody(BaseModel):
