@@ -11,20 +11,16 @@ Every other check runs as schemathesis ships it, on every operation."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bmadgen import definitions
 from bmadgen.appspec import AppSpec
 
-from .test_generated_app import _free_port
+from .test_generated_app import serve
 from .test_references import _generated_for
 
 pytestmark = pytest.mark.slow
@@ -58,23 +54,7 @@ def _config(spec: AppSpec, folder: Path) -> Path:
 @pytest.mark.parametrize("type_name", definitions.project_type_names())
 def test_schemathesis_finds_nothing(type_name: str, tmp_path: Path) -> None:
     project, spec = _generated_for(type_name, tmp_path)
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'live.db'}")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-         "--log-level", "warning"], cwd=project, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "uvicorn did not start"
-            time.sleep(0.2)
+    with serve(project, tmp_path / "live.db") as base:
         tool = shutil.which("schemathesis") or shutil.which("st") or "schemathesis"
         proc = subprocess.run(
             [tool, "--config-file", str(_config(spec, tmp_path)), "run",
@@ -82,6 +62,3 @@ def test_schemathesis_finds_nothing(type_name: str, tmp_path: Path) -> None:
              "--seed", "1", "--no-color"],
             capture_output=True, text=True, timeout=600, check=False)
         assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

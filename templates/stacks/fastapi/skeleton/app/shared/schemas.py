@@ -28,19 +28,22 @@ MONEY_DIGITS = 15  # at most 13 before the point and 2 after: cents fit a BIGINT
 MONEY_PATTERN = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
 UNSIGNED_MONEY_PATTERN = MONEY_PATTERN.replace("-?", "")
 JSON_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"
+_MONEY_FORM = 'a decimal string with at most 2 decimals, as "19.50"'
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
 
-def _iso(pattern: re.Pattern[str], what: str) -> Any:
+def _text_form(pattern: str, what: str, parsed: type) -> Any:
+    """A check that the value is text of the given form (or already `parsed`, as read back
+    from the database): pydantic would also take a number as a date or an amount."""
+    form = re.compile(pattern)
+
     def check(value: object) -> object:
-        # pydantic would read a number as a Unix time: only ISO 8601 text (or a value read
-        # back from the database) is a date here.
-        if isinstance(value, dt.date):
+        if isinstance(value, parsed):
             return value
-        if not isinstance(value, str) or pattern.match(value) is None:
-            raise ValueError(f"must be an ISO 8601 {what} string")
+        if not isinstance(value, str) or form.match(value) is None:
+            raise ValueError(f"must be {what}")
         return value
 
     return check
@@ -60,42 +63,29 @@ def _to_utc(value: dt.datetime) -> dt.datetime:
         raise ValueError("is outside the range of UTC times") from error
 
 
-def _money_text(pattern: str) -> Any:
-    form = re.compile(pattern)
-
-    def check(value: object) -> object:
-        if isinstance(value, Decimal):
-            return value
-        if not isinstance(value, str) or form.match(value) is None:
-            raise ValueError(f'must be a decimal string matching {pattern}, as "19.50"')
-        return value
-
-    return check
-
-
 def _http_url(value: str) -> str:
     return str(_HTTP_URL.validate_python(value))
 
 
 JsonInt = Annotated[int, BeforeValidator(_json_number)]
 JsonFloat = Annotated[float, BeforeValidator(_json_number)]
-IsoDate = Annotated[dt.date, BeforeValidator(_iso(_DATE, "date"))]
+IsoDate = Annotated[dt.date, BeforeValidator(_text_form(_DATE, "an ISO 8601 date", dt.date))]
 # Aware on input (an offset is required), stored and answered in UTC.
 UtcDatetime = Annotated[
     AwareDatetime,
-    BeforeValidator(_iso(_DATETIME, "date-time")),
+    BeforeValidator(_text_form(_DATETIME, "an ISO 8601 date-time", dt.date)),
     AfterValidator(_to_utc),
 ]
 Money = Annotated[
     Decimal,
-    BeforeValidator(_money_text(MONEY_PATTERN)),
+    BeforeValidator(_text_form(MONEY_PATTERN, _MONEY_FORM, Decimal)),
     Field(max_digits=MONEY_DIGITS, decimal_places=2),
     WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.50"]}),
 ]
 # Money that is never below zero: the pattern says so, as JSON Schema bounds only numbers.
 UnsignedMoney = Annotated[
     Decimal,
-    BeforeValidator(_money_text(UNSIGNED_MONEY_PATTERN)),
+    BeforeValidator(_text_form(UNSIGNED_MONEY_PATTERN, _MONEY_FORM, Decimal)),
     Field(max_digits=MONEY_DIGITS, decimal_places=2),
     WithJsonSchema({"type": "string", "pattern": UNSIGNED_MONEY_PATTERN, "examples": ["19.50"]}),
 ]
