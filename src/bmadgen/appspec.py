@@ -465,12 +465,47 @@ def with_feature(
     return parse(data, "app spec with the new slice")
 
 
+def references_to(spec: AppSpec, name: str) -> list[str]:
+    """The fields of other features that refer to an entity of feature `name`, each with what
+    deleting a referenced row does (`feature.entity.field -> entity (on_delete ...)`)."""
+    owned = {e.name for e in spec.feature(name).entities}
+    return [f"{feature.name}.{entity.name}.{field.name} -> {field.ref} "
+            f"(on_delete {field.on_delete or 'restrict'})"
+            for feature in spec.features if feature.name != name
+            for entity in feature.entities for field in entity.fields if field.ref in owned]
+
+
+def references_from(spec: AppSpec, name: str) -> list[str]:
+    """What the entities of feature `name` refer to elsewhere, and what that means for the
+    referenced rows (they cannot be deleted while referred to, or take these rows with them)."""
+    owner = spec.entity_owner()
+    lines = []
+    for entity in spec.feature(name).entities:
+        for field in entity.fields:
+            if field.ref is None:
+                continue
+            effect = ("deletes these rows too" if field.on_delete == "cascade"
+                      else "is refused (409) while these rows refer to it")
+            lines.append(f"{entity.name}.{field.name} refers to {field.ref} (slice "
+                         f"{owner[field.ref]}): deleting a {field.ref} {effect}")
+    return lines
+
+
 def without_feature(spec: AppSpec, name: str) -> AppSpec:
-    """`spec` without the feature `name` (NotFound when it has none; an app keeps one at least)."""
+    """`spec` without the feature `name` (NotFound when it has none; an app keeps one at least;
+    InvalidInput naming every field of another feature that refers to one of its entities)."""
     spec.feature(name)
     features = [f for f in spec.features if f.name != name]
     if not features:
         raise InvalidInput(f"cannot remove {name!r}: an app needs at least one slice")
+    dependants = references_to(spec, name)
+    if dependants:
+        raise InvalidInput(
+            f"cannot remove {name!r}: {len(dependants)} field{'s' * (len(dependants) != 1)} "
+            "of other slices refer to its entities and would point at nothing",
+            details=dependants,
+            hint="remove or change those fields (or their slices) first, then remove this one",
+        )
     return parse(
         spec.model_copy(update={"features": features}).model_dump(mode="json"),
         "app spec without the slice",
