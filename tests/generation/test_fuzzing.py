@@ -60,5 +60,5 @@ def test_schemathesis_finds_nothing(type_name: str, tmp_path: Path) -> None:
             [tool, "--config-file", str(_config(spec, tmp_path)), "run",
              f"{base}/openapi.json", "--checks", "all", "--max-examples", str(MAX_EXAMPLES),
              "--seed", "1", "--no-color"],
-            capture_output=True, text=True, timeout=600, check=False)
+            capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)
         assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
