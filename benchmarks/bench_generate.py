@@ -46,14 +46,15 @@ class BmadgenHelpers(Extension):
     def __init__(self, environment) -> None:
         super().__init__(environment)
         from bmadgen.generate import pyfmt
-        from bmadgen.generate.context import md_line
+        from bmadgen.generate.context import md_line, yaml_str
 
         environment.filters.update(
             py_str=pyfmt.py_str, toml_str=lambda t: json.dumps(t, ensure_ascii=False),
-            md_line=md_line,
+            md_line=md_line, yaml_str=yaml_str,
         )
         environment.globals.update(
-            fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign, import_from=pyfmt.import_from
+            fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign, import_from=pyfmt.import_from,
+            tuple_assign=pyfmt.tuple_assign,
         )
 
 

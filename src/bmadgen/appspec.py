@@ -29,7 +29,11 @@ from bmadgen.validation import identifier
 
 SPEC_FILENAME = "appspec.yaml"
 SPEC_VERSION: Literal[1] = 1
-FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime", "enum", "ref"]
+FieldType = Literal["str", "text", "slug", "email", "url", "int", "float", "money", "bool", "date",
+                    "datetime", "enum", "ref"]
+OnDelete = Literal["restrict", "cascade"]
+TEXT_TYPES = ("str", "text", "slug")  # the types that take max_length
+NUMBER_TYPES = ("int", "float", "money")  # the types that take min and max
 FIELD_TYPES = get_args(FieldType)  # the same names, for messages
 Action = Literal["list", "create", "read", "update", "delete"]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -47,6 +51,7 @@ MAX_SPEC_BYTES = 2 * 1024 * 1024  # a spec of hundreds of features is a few hund
 # min/max of number fields: the generated tests step 0.25 and 1 away from them, which a float
 # only resolves below 2**51 (and SQLite stores integers below 2**63).
 MAX_BOUND = 1e15
+MAX_MONEY = 1e13  # 13 digits before the point: cents fit a 64-bit integer
 MIN_PYTHON_MINOR = 11  # the generated code uses enum.StrEnum and targets py311
 
 # Raised as ValueError so that pydantic lists the problem with its path, next to the others.
@@ -86,6 +91,11 @@ class FieldSpec(_Strict):
     description: Text = ""
     values: list[str] | None = Field(default=None, description="enum members")
     ref: str | None = Field(default=None, description="entity referenced by id (type ref)")
+    on_delete: OnDelete | None = Field(
+        default=None,
+        description="ref fields: deleting the referenced row is refused while this one refers "
+        "to it (restrict, the default) or deletes this one too (cascade)",
+    )
     max_length: int | None = Field(default=None, ge=1, le=100_000)
     min: float | None = None
     max: float | None = None
@@ -124,12 +134,15 @@ class FieldSpec(_Strict):
         if self.type == "ref":
             if not self.ref:
                 raise ValueError(f"ref field {self.name!r} needs 'ref' (the entity it points to)")
-        elif self.ref is not None:
-            raise ValueError(f"'ref' is only for ref fields, not {self.type}")
-        if self.max_length is not None and self.type not in ("str", "text"):
-            raise ValueError(f"'max_length' is only for str and text fields, not {self.type}")
-        if (self.min is not None or self.max is not None) and self.type not in ("int", "float"):
-            raise ValueError(f"'min'/'max' are only for int and float fields, not {self.type}")
+        elif self.ref is not None or self.on_delete is not None:
+            option = "ref" if self.ref is not None else "on_delete"
+            raise ValueError(f"'{option}' is only for ref fields, not {self.type}")
+        if self.max_length is not None and self.type not in TEXT_TYPES:
+            raise ValueError(f"'max_length' is only for str, text and slug fields, not {self.type}")
+        if (self.min is not None or self.max is not None) and self.type not in NUMBER_TYPES:
+            raise ValueError(f"'min'/'max' are only for int, float and money fields, not {self.type}")
+        if self.type == "money" and any(abs(b) >= MAX_MONEY for b in (self.min, self.max) if b is not None):
+            raise ValueError(f"money field {self.name!r}: min and max must be below {MAX_MONEY:.0e}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"field {self.name!r} has min > max")
         if (self.type == "int" and self.min is not None and self.max is not None
@@ -452,12 +465,47 @@ def with_feature(
     return parse(data, "app spec with the new slice")
 
 
+def references_to(spec: AppSpec, name: str) -> list[str]:
+    """The fields of other features that refer to an entity of feature `name`, each with what
+    deleting a referenced row does (`feature.entity.field -> entity (on_delete ...)`)."""
+    owned = {e.name for e in spec.feature(name).entities}
+    return [f"{feature.name}.{entity.name}.{field.name} -> {field.ref} "
+            f"(on_delete {field.on_delete or 'restrict'})"
+            for feature in spec.features if feature.name != name
+            for entity in feature.entities for field in entity.fields if field.ref in owned]
+
+
+def references_from(spec: AppSpec, name: str) -> list[str]:
+    """What the entities of feature `name` refer to elsewhere, and what that means for the
+    referenced rows (they cannot be deleted while referred to, or take these rows with them)."""
+    owner = spec.entity_owner()
+    lines = []
+    for entity in spec.feature(name).entities:
+        for field in entity.fields:
+            if field.ref is None:
+                continue
+            effect = ("deletes these rows too" if field.on_delete == "cascade"
+                      else "is refused (409) while these rows refer to it")
+            lines.append(f"{entity.name}.{field.name} refers to {field.ref} (slice "
+                         f"{owner[field.ref]}): deleting a {field.ref} {effect}")
+    return lines
+
+
 def without_feature(spec: AppSpec, name: str) -> AppSpec:
-    """`spec` without the feature `name` (NotFound when it has none; an app keeps one at least)."""
+    """`spec` without the feature `name` (NotFound when it has none; an app keeps one at least;
+    InvalidInput naming every field of another feature that refers to one of its entities)."""
     spec.feature(name)
     features = [f for f in spec.features if f.name != name]
     if not features:
         raise InvalidInput(f"cannot remove {name!r}: an app needs at least one slice")
+    dependants = references_to(spec, name)
+    if dependants:
+        raise InvalidInput(
+            f"cannot remove {name!r}: {len(dependants)} field{'s' * (len(dependants) != 1)} "
+            "of other slices refer to its entities and would point at nothing",
+            details=dependants,
+            hint="remove or change those fields (or their slices) first, then remove this one",
+        )
     return parse(
         spec.model_copy(update={"features": features}).model_dump(mode="json"),
         "app spec without the slice",

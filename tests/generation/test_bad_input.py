@@ -112,7 +112,7 @@ def test_missing_spec_and_folder(tmp_path: Path) -> None:
 
 
 def test_bad_field_definitions_for_slice_add(generated_shop: Path) -> None:
-    for bad in (["title"], ["title:money"], ["kind:enum="], ["x:str=abc"]):
+    for bad in (["title"], ["title:currency"], ["kind:enum="], ["x:str=abc"]):
         with pytest.raises(BmadgenError):
             service.add_slice(generated_shop, "reviews", fields=bad)
     assert not (generated_shop / "app/features/reviews").exists()

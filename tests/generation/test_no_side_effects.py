@@ -79,5 +79,5 @@ def test_the_cli_with_dir_and_no_spec_exits_4_and_creates_nothing(
 def test_a_refused_slice_add_in_a_repository_changes_nothing(generated_shop: Path) -> None:
     before = _listing(generated_shop)
     with pytest.raises(BmadgenError):
-        service.add_slice(generated_shop, "reviews", fields=["x:money"])
+        service.add_slice(generated_shop, "reviews", fields=["x:currency"])
     assert _listing(generated_shop) == before

@@ -128,8 +128,8 @@ def test_specs_no_app_can_come_from_exit_3_in_one_line(
         text = text.replace("path: /products,", f'path: "{value}",', 1)
     elif where == "python":
         text = text.replace('python: "3.11"', f'python: "{value}"')
-    else:  # price is a float field, stock an int field
-        field = "{name: stock, type: int" if value == ".inf" else "{name: price, type: float"
+    else:  # price is a money field, stock an int field
+        field = "{name: stock, type: int" if value == ".inf" else "{name: price, type: money"
         assert f"{field}, min: 0}}" in text
         text = text.replace(f"{field}, min: 0}}", f"{field}, {where}: {value}}}", 1)
     (project / "appspec.yaml").write_text(text)

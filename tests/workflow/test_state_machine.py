@@ -140,7 +140,7 @@ def test_an_invalid_app_spec_lists_every_problem_with_its_path(store, shop):
     run_until(store, shop, "prototype")
     engine.run_phase(store, shop, "architecture")
     spec = folder / "appspec.yaml"
-    text = spec.read_text().replace("type: float", "type: money", 1)
+    text = spec.read_text().replace("type: money", "type: currency", 1)
     text = text.replace("name: category_id", "name: Category-Id", 1)
     spec.write_text(text)
     with pytest.raises(InvalidInput) as info:

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
-from bmadgen.generate.pyfmt import call, isort_modules, isort_names, py_literal, py_str
+from bmadgen.generate.pyfmt import call, fits, isort_modules, isort_names, py_literal, py_str
 from bmadgen.naming import plural
 
 # Names the fastapi stack itself uses next to the spec's names: list query parameters,
@@ -24,7 +24,7 @@ from bmadgen.naming import plural
 STACK_RESERVED_FIELD_NAMES = frozenset(
     {"limit", "offset", "dt", "enum", "session", "copy", "dict", "json", "schema", "fields",
      "construct", "validate", "model_fields", "model_config", "str", "int", "float", "bool",
-     "mapped_column"}
+     "mapped_column", "q", "sort", "search", "required", "register_target", "register_reference"}
 )
 # Classes the generated modules import or define next to the spec's own classes.
 STACK_CLASS_NAMES = frozenset(
@@ -32,7 +32,11 @@ STACK_CLASS_NAMES = frozenset(
      "String", "Text", "Integer", "Float", "Boolean", "Date", "DateTime", "Enum", "Field",
      "BaseModel", "ConfigDict", "APIRouter", "Depends", "Query", "HTMLResponse", "TestClient",
      "Annotated", "Any", "IntegrityError", "NotFoundError", "ConflictError", "Iterator",
-     "Request", "FastAPI", "Database", "TITLE"}
+     "Request", "FastAPI", "Database", "TITLE", "Entity", "Money", "IsoDate", "UtcDatetime",
+     "HttpUrlText", "EmailStr", "Cents", "UtcDateTime", "BigId", "BigInteger", "ForeignKey",
+     "ListQuery", "PatchBody", "Reference", "SkipJsonSchema", "Decimal", "ClassVar",
+     "MIN_BIGINT", "MAX_BIGINT", "MAX_SEARCH_LENGTH", "SLUG_PATTERN", "PATH", "Generator",
+     "MetaData", "Column", "MonkeyPatch"}
 )
 # Slice names whose `<name>_page` route function would shadow an import of ui.py.
 STACK_RESERVED_SLICE_NAMES = frozenset({"render"})
@@ -43,24 +47,56 @@ STACK_RESERVED_PREFIXES = ("model_", "_")
 SA_TYPES = {
     "str": "String",
     "text": "Text",
-    "int": "Integer",
+    "slug": "String",
+    "email": "String",
+    "url": "String",
+    "int": "BigInteger",
     "float": "Float",
+    "money": "Cents",
     "bool": "Boolean",
     "date": "Date",
-    "datetime": "DateTime",
+    "datetime": "UtcDateTime",
     "enum": "Enum",
-    "ref": "Integer",
+    "ref": "BigId",
 }
+# Column types that come from app.shared.database, not from sqlalchemy.
+SHARED_COLUMN_TYPES = frozenset({"Cents", "UtcDateTime", "BigId"})
+# The Python type of a column (models) and of a value read from JSON (schemas).
 PY_TYPES = {
     "str": "str",
     "text": "str",
+    "slug": "str",
+    "email": "str",
+    "url": "str",
     "int": "int",
     "float": "float",
+    "money": "Decimal",
     "bool": "bool",
     "date": "dt.date",
     "datetime": "dt.datetime",
     "ref": "int",
 }
+SCHEMA_TYPES = {**PY_TYPES, "int": "JsonInt", "float": "JsonFloat", "bool": "StrictBool",
+                "ref": "JsonInt", "email": "EmailStr", "url": "HttpUrlText", "money": "Money",
+                "date": "IsoDate", "datetime": "UtcDatetime"}
+# What app.shared.schemas provides, by the spec type that needs it.
+SHARED_SCHEMA_NAMES = {"url": "HttpUrlText", "money": "Money", "date": "IsoDate",
+                       "datetime": "UtcDatetime"}
+SHARED_SCHEMA_CANDIDATES = frozenset(
+    {*SHARED_SCHEMA_NAMES.values(), "MIN_BIGINT", "MAX_BIGINT", "SLUG_PATTERN", "JsonInt",
+     "JsonFloat", "UnsignedMoney"}
+)
+PYDANTIC_CANDIDATES = frozenset({"EmailStr", "StrictBool"})
+DEFAULT_STR_LENGTH = 255
+DEFAULT_SLUG_LENGTH = 100
+EMAIL_LENGTH = 254
+URL_LENGTH = 2083
+RANGE_TYPES = ("int", "float", "money", "date", "datetime")
+SORT_TYPES = ("str", "slug", "email", "int", "float", "money", "date", "datetime", "enum")
+SEARCH_TYPES = ("str", "text")
+RANGE_SUFFIXES = ("_min", "_max")
+# Query parameters of every list route next to the spec's filters.
+LIST_PARAMETERS = frozenset({"q", "sort"})
 
 
 def pascal(name: str) -> str:
@@ -115,7 +151,7 @@ def stack_problems(spec: AppSpec) -> list[str]:
         class_names: dict[str, str] = dict.fromkeys(STACK_CLASS_NAMES, "the fastapi stack")
         for entity in feature.entities:
             where = f"{feature.name}.{entity.name}"
-            for suffix in ("", "Create", "Read", "Filter"):
+            for suffix in ("", "Create", "Read", "Filter", "Patch", "Sort"):
                 generated = pascal(entity.name) + suffix
                 if class_names.get(generated) == "the fastapi stack":
                     problems.append(
@@ -140,7 +176,14 @@ def stack_problems(spec: AppSpec) -> list[str]:
                         "fastapi stack"
                     )
         for entity in feature.entities:
+            names = {f.name for f in entity.fields}
             for field in entity.fields:
+                for suffix in RANGE_SUFFIXES:
+                    if field.name.endswith(suffix) and field.name.removesuffix(suffix) in names:
+                        problems.append(
+                            f"{feature.name}.{entity.name}.{field.name}: clashes with the range "
+                            f"filter of {field.name.removesuffix(suffix)!r}; rename the field"
+                        )
                 if field.type != "enum":
                     continue
                 enum_name = pascal(entity.name) + pascal(field.name)
@@ -212,29 +255,44 @@ def _numbers(field: FieldSpec) -> tuple[int | float, int | float]:
 
 
 def _text_sample(field: FieldSpec, which: str) -> str:
-    text = f"{field.name.replace('_', ' ')} {which}"
+    if field.type == "slug":
+        text = f"{field.name.replace('_', '-')}-{which}"
+    elif field.type == "email":
+        return f"{which}@example.com"
+    elif field.type == "url":
+        return f"https://example.com/{which}"
+    else:
+        text = f"{field.name.replace('_', ' ')} {which}"
     if field.max_length is not None and len(text) > field.max_length:
-        text = text[-field.max_length:]
+        text = text[-field.max_length:].lstrip("-")
     return text
 
 
+def _money(value: float) -> str:
+    return f"{value:.2f}"
+
+
 def _samples(field: FieldSpec) -> tuple[object, object]:
-    """Two valid values, distinct where the field allows it (so filters can be tested)."""
+    """Two valid values, distinct where the field allows it (so filters can be tested), as
+    the JSON an answer holds (a datetime in UTC, money as a decimal string)."""
     kind = field.type
-    if kind in ("str", "text"):
+    if kind in ("str", "text", "slug", "email", "url"):
         return _text_sample(field, "one"), _text_sample(field, "two")
     if kind in ("int", "float"):
         return _numbers(field)
+    if kind == "money":
+        first, second = _numbers(field.model_copy(update={"type": "float"}))
+        return _money(first), _money(second)
     if kind == "bool":
         return True, False
     if kind == "date":
         return "2024-01-02", "2025-03-04"
     if kind == "datetime":
-        return "2024-01-02T03:04:05", "2025-03-04T05:06:07"
+        return "2024-01-02T03:04:05Z", "2025-03-04T05:06:07Z"
     if kind == "enum":
         assert field.values
         return field.values[0], field.values[-1]
-    return 1, 2  # ref: an id
+    return 1, 2  # ref: ids of rows the tests create
 
 
 class TooLong(int):
@@ -245,46 +303,75 @@ def _bad_literal(value: object) -> str:
     return f'"x" * {int(value)}' if isinstance(value, TooLong) else py_literal(value)
 
 
-def _invalid(field: FieldSpec) -> object:
-    kind = field.type
-    if kind in ("str", "text"):
-        if field.max_length is not None:
-            return TooLong(field.max_length + 1)
-        return 12345
-    if kind in ("int", "float", "ref"):
-        return "not a number"
-    if kind == "bool":
-        return "maybe"
-    if kind in ("date", "datetime"):
-        return "not a date"
-    return "not_a_member"
-
-
-def _column(field: FieldSpec, enum_class: str) -> list[str]:
-    """The arguments of the field's `mapped_column(...)`."""
+def _max_length(field: FieldSpec) -> int | None:
     if field.type == "str":
-        column_type = f"String({field.max_length or 255})"
-    elif field.type == "enum":
-        longest = max(len(value) for value in field.values or ["x"])
-        column_type = f"Enum({enum_class}, native_enum=False, length={longest})"
-    else:
-        column_type = SA_TYPES[field.type]
-    args = [column_type]
-    if field.unique:
-        args.append("unique=True")
-    if field.type == "ref":
-        args.append("index=True")
-    return args
+        return field.max_length or DEFAULT_STR_LENGTH
+    if field.type == "slug":
+        return field.max_length or DEFAULT_SLUG_LENGTH
+    return field.max_length
+
+
+def _invalid(field: FieldSpec) -> list[object]:
+    """Values the API must refuse (422) for the field: wrong JSON types, out of range, badly
+    formed."""
+    kind = field.type
+    length = _max_length(field)
+    too_long = [TooLong(length + 1)] if length is not None else []
+    if kind in ("str", "text"):
+        return [12345, *too_long, *([""] if not field.optional else [])]
+    if kind == "slug":
+        return [12345, "Not a slug", "-leading", *too_long]
+    if kind == "email":
+        return ["not an email", 12345]
+    if kind == "url":
+        return ["not a url", 12345]
+    if kind in ("int", "ref"):
+        return ["1", 1.5, True, 2**63]
+    if kind == "float":
+        return ["1.5", True]
+    if kind == "money":
+        return [1.5, "1.005", "12e3", True]
+    if kind == "bool":
+        return ["true", 1]
+    if kind == "date":
+        return ["not a date", 0.5, "0.5"]
+    if kind == "datetime":
+        return ["not a date", "2024-01-02T03:04:05", 1.5]
+    return ["not_a_member"]
+
+
+def _bound_literals(field: FieldSpec) -> tuple[str | None, str | None]:
+    """The lower and upper bounds of a number field as Python expressions."""
+    low = None if field.min is None else _num_literal(field, field.min)
+    high = None if field.max is None else _num_literal(field, field.max)
+    if field.type in ("int", "ref"):
+        low = low or ("1" if field.type == "ref" else "MIN_BIGINT")
+        high = high or "MAX_BIGINT"
+    return low, high
+
+
+def _value_constraints(field: FieldSpec) -> list[str]:
+    """What a value of the field must satisfy, for bodies and for filters alike."""
+    constraints = []
+    length = _max_length(field)
+    if field.type == "slug":
+        constraints.append("pattern=SLUG_PATTERN")
+    if field.type in ("str", "text") and not field.optional:
+        constraints.append("min_length=1")
+    if length is not None:
+        constraints.append(f"max_length={length}")
+    if field.type == "float":
+        constraints.append("allow_inf_nan=False")
+    low, high = _bound_literals(field)
+    if low is not None:
+        constraints.append(f"ge={low}")
+    if high is not None:
+        constraints.append(f"le={high}")
+    return constraints
 
 
 def _schema_constraints(field: FieldSpec) -> list[str]:
-    constraints = []
-    if field.max_length is not None:
-        constraints.append(f"max_length={field.max_length}")
-    if field.min is not None:
-        constraints.append(f"ge={_num_literal(field, field.min)}")
-    if field.max is not None:
-        constraints.append(f"le={_num_literal(field, field.max)}")
+    constraints = _value_constraints(field)
     if field.description:
         constraints.append(f"description={py_str(field.description)}")
     return constraints
@@ -293,47 +380,142 @@ def _schema_constraints(field: FieldSpec) -> list[str]:
 def _num_literal(field: FieldSpec, value: float) -> str:
     if field.type == "int" and value == int(value):
         return repr(int(value))
+    if field.type == "money":
+        return f'Decimal("{_money(value)}")'
     return repr(float(value))
+
+
+def _field_line(declaration: str, constraints: list[str], default: str | None = None) -> str:
+    args = ([f"default={default}"] if default is not None else []) + constraints
+    if not args:
+        return f"    {declaration}"
+    return call(f"{declaration} = Field", args, indent=4)
+
+
+def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
+    """The list route's query parameters for the field: equal to it, and for numbers and
+    dates at least (_min) and at most (_max)."""
+    if not field.filterable:
+        return []
+    # Query parameters are text: the lax types read them (the strict ones would refuse all).
+    query_type = base_type if field.type != "money" else _schema_type(field, "")
+    query_type = {"date": "IsoDate", "datetime": "UtcDatetime"}.get(field.type, query_type)
+    constraints = [c for c in _value_constraints(field) if not c.startswith("min_length")]
+    names = [field.name]
+    if field.type in RANGE_TYPES:
+        names += [field.name + suffix for suffix in RANGE_SUFFIXES]
+    return [_field_line(f"{name}: {query_type} | None", constraints, default="None")
+            for name in names]
+
+
+def _sa_type(field: FieldSpec, enum_class: str) -> str:
+    if field.type in ("str", "slug"):
+        return f"String({_max_length(field)})"
+    if field.type == "email":
+        return f"String({EMAIL_LENGTH})"
+    if field.type == "url":
+        return f"String({URL_LENGTH})"
+    if field.type == "enum":
+        longest = max(len(value) for value in field.values or ["x"])
+        return f"Enum({enum_class}, native_enum=False, length={longest})"
+    return SA_TYPES[field.type]
+
+
+def _column(field: FieldSpec, enum_class: str) -> list[str]:
+    """The arguments of the field's `mapped_column(...)`: declared filters and sorts are
+    indexed, so a list query never scans the table for them."""
+    args = [_sa_type(field, enum_class)]
+    if field.unique:
+        args.append("unique=True")
+    elif field.type == "ref" or (field.filterable and field.type != "text"):
+        args.append("index=True")
+    return args
+
+
+def _schema_type(field: FieldSpec, enum_class: str) -> str:
+    if field.type == "enum":
+        return enum_class
+    if field.type == "money" and field.min is not None and field.min >= 0:
+        return "UnsignedMoney"
+    return SCHEMA_TYPES[field.type]
 
 
 def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
     enum_class = pascal(entity.name) + pascal(field.name)
     base_type = enum_class if field.type == "enum" else PY_TYPES[field.type]
+    schema_type = _schema_type(field, enum_class)
     annotation = f"{base_type} | None" if field.optional else base_type
+    schema_annotation = f"{schema_type} | None" if field.optional else schema_type
     sample_a, sample_b = _samples(field)
     constraints = _schema_constraints(field)
-    declaration = f"{field.name}: {annotation}"
-    if constraints:
-        defaults = ["default=None", *constraints] if field.optional else constraints
-        schema_line = call(f"{declaration} = Field", defaults, indent=4)
-    else:
-        schema_line = f"    {declaration} = None" if field.optional else f"    {declaration}"
+    declaration = f"{field.name}: {schema_annotation}"
+    schema_line = _field_line(declaration, constraints, "None" if field.optional else None)
+    patch_line = _field_line(
+        f"{field.name}: {schema_type} | None",
+        constraints if field.optional else [*constraints, "json_schema_extra=not_null"],
+        default="None",
+    )
     column_line = call(
         f"{field.name}: Mapped[{annotation}] = mapped_column", _column(field, enum_class), indent=4
     )
-    bad_values = [_bad_literal(_invalid(field))]
-    if field.min is not None:
-        bad_values.append(_num_literal(field, field.min - 1))
-    if field.max is not None:
-        bad_values.append(_num_literal(field, field.max + 1))
+    bad_values = [_bad_literal(value) for value in _invalid(field)]
+    for bound, step in ((field.min, -1), (field.max, 1)):
+        if bound is not None:
+            outside = bound + step
+            bad_values.append(
+                py_str(_money(outside)) if field.type == "money" else _num_literal(field, outside)
+            )
     return {
         "name": field.name,
         "type": field.type,
         "optional": field.optional,
         "unique": field.unique,
         "filterable": field.filterable,
+        "ref": field.ref,
+        "on_delete": field.on_delete or "restrict",
         "enum_class": enum_class if field.type == "enum" else None,
         "enum_members": [(value.upper(), value) for value in field.values or []],
-        "filter_line": f"    {field.name}: {base_type} | None = None",
+        "filter_lines": _filter_lines(field, base_type),
+        "range": field.filterable and field.type in RANGE_TYPES,
+        "sortable": field.filterable and field.type in SORT_TYPES,
+        "searchable": field.type in SEARCH_TYPES,
         "schema_line": schema_line,
+        "patch_line": patch_line,
         "column_line": column_line,
-        "uses_field": bool(constraints),
         "sample_a": py_literal(sample_a),
         "sample_b": py_literal(sample_b),
+        "ordered": _ordered(field, sample_a, sample_b),
         "distinct": sample_a != sample_b,
         "bad_values": bad_values,
-        "text_like": field.type in ("str", "text"),
+        "text_like": field.type in ("str", "text", "slug", "email", "url"),
     }
+
+
+def _ordered(field: FieldSpec, first: object, second: object) -> bool:
+    """Whether sample a sorts strictly before sample b (as the database compares them)."""
+    if field.type == "money":
+        return float(str(first)) < float(str(second))
+    return str(first) < str(second) if field.type == "enum" else first < second  # type: ignore[operator]
+
+
+def _registration(entity: EntitySpec, field: FieldSpec) -> str:
+    """`register_reference(Reference(...))` laid out as ruff lays out a call in a call."""
+    args = [py_str(entity.name), f"{pascal(entity.name)}.__table__", py_str(field.name),
+            py_str(field.ref or ""), py_str(field.on_delete or "restrict")]
+    inner = call("Reference", args)
+    if fits(f"    {inner}"):
+        return call("register_reference", [inner])
+    return "register_reference(\n" + call("Reference", args, indent=4) + ",\n)"
+
+
+def _sort_members(fields: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The `sort` values of the list route: id, created_at and each sortable field, each
+    ascending and descending (`-` first)."""
+    names = ["id", "created_at", *(f["name"] for f in fields if f["sortable"])]
+    members = []
+    for name in names:
+        members += [(name.upper(), name), (name.upper() + "_DESC", "-" + name)]
+    return members
 
 
 def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
@@ -349,8 +531,17 @@ def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
         "item_path": path + "/{item_id}",
         "fields": fields,
         "filter_fields": [f for f in fields if f["filterable"]],
+        "range_fields": [f for f in fields if f["range"] and f["distinct"]],
+        "sort_fields": [f for f in fields if f["sortable"] and f["distinct"]],
+        "sort_members": _sort_members(fields),
+        "search_fields": [f["name"] for f in fields if f["searchable"]],
         "required_fields": [f for f in fields if not f["optional"]],
+        "required_names": [f["name"] for f in fields if not f["optional"]],
         "optional_fields": [f for f in fields if f["optional"]],
+        "ref_fields": [f for f in fields if f["ref"]],
+        "registrations": [_registration(entity, f) for f in entity.fields if f.ref],
+        "refs_literal": "{" + ", ".join(f"{py_str(f.name)}: {py_str(f.ref)}"
+                                        for f in entity.fields if f.ref) + "}",
         "bad_values": [(f["name"], value) for f in fields for value in f["bad_values"]],
         "unique_fields": [f for f in fields if f["unique"]],
         "enum_fields": [f for f in fields if f["enum_class"]],
@@ -363,25 +554,55 @@ def _schema_names(entities: list[dict[str, Any]], suffixes: tuple[str, ...]) -> 
     return isort_names({e["class_name"] + suffix for e in entities for suffix in suffixes})
 
 
-def feature_context(feature: FeatureSpec) -> dict[str, Any]:
+def _names_used(entities: list[dict[str, Any]], candidates: frozenset[str]) -> set[str]:
+    """Which of `candidates` the slice's schema field lines name."""
+    lines = " ".join(
+        line
+        for e in entities
+        for f in e["fields"]
+        for line in (f["schema_line"], f["patch_line"], *f["filter_lines"])
+    )
+    return set(re.findall(r"[A-Za-z_]+", lines)) & candidates
+
+
+def _shared_schema_imports(entities: list[dict[str, Any]]) -> list[str]:
+    """What the slice's schemas use of app.shared.schemas."""
+    used = _names_used(entities, SHARED_SCHEMA_CANDIDATES)
+    if any(e["search_fields"] for e in entities):
+        used.add("MAX_SEARCH_LENGTH")
+    if any(e["required_names"] for e in entities):
+        used.add("not_null")
+    return isort_names({"ListQuery", "PatchBody"} | used)
+
+
+def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) -> dict[str, Any]:
     entities = [entity_context(feature, e) for e in feature.entities]
     kinds = {f.type for e in feature.entities for f in e.fields}
+    column_types = {SA_TYPES[kind] for kind in kinds}
+    refs = sorted({f["ref"] for e in entities for f in e["ref_fields"]})
     return {
         "name": feature.name,
         "title": feature.title or pascal(feature.name),
         "description": feature.description,
         "requirements": list(feature.requirements),
         "entities": entities,
-        "sa_imports": isort_names({SA_TYPES[kind] for kind in kinds}),
+        "sa_imports": isort_names(column_types - SHARED_COLUMN_TYPES),
+        "database_imports": isort_names({"Entity"} | (column_types & SHARED_COLUMN_TYPES)),
         "uses_dt": bool(kinds & {"date", "datetime"}),
+        "uses_decimal": "money" in kinds,
         "uses_enum": "enum" in kinds,
-        "uses_field": any(f["uses_field"] for e in entities for f in e["fields"]),
+        "pydantic_imports": isort_names(
+            {"BaseModel", "ConfigDict", "Field"} | _names_used(entities, PYDANTIC_CANDIDATES)
+        ),
         "has_unique": any(e["has_unique"] for e in entities),
+        "has_refs": bool(refs),
+        "ref_targets": refs,
         "enum_classes": [f["enum_class"] for e in entities for f in e["enum_fields"]],
         "enum_imports": isort_names(f["enum_class"] for e in entities for f in e["enum_fields"]),
         "model_imports": isort_names(e["class_name"] for e in entities),
-        "schema_imports": _schema_names(entities, ("Create", "Filter")),
-        "api_schema_imports": _schema_names(entities, ("Create", "Filter", "Read")),
+        "shared_schema_imports": _shared_schema_imports(entities),
+        "schema_imports": _schema_names(entities, ("Create", "Filter", "Patch")),
+        "api_schema_imports": _schema_names(entities, ("Create", "Filter", "Patch", "Read")),
         "filter_imports": _schema_names(entities, ("Filter",)),
     }
 

@@ -76,6 +76,18 @@ def assign(target: str, value: str, indent: int = 0) -> str:
     return one_line
 
 
+def tuple_assign(target: str, items: list[str], indent: int = 0) -> str:
+    """`target = (a, b)` on one line if it fits, else one item a line with a trailing comma
+    (a one-item tuple keeps its comma)."""
+    pad = " " * indent
+    inner = ", ".join(items) + ("," if len(items) == 1 else "")
+    one_line = f"{pad}{target} = ({inner})"
+    if width(one_line) <= LINE_LENGTH:
+        return one_line
+    exploded = "".join(f"{pad}    {item},\n" for item in items)
+    return f"{pad}{target} = (\n{exploded}{pad})"
+
+
 def import_from(module: str, names: list[str]) -> str:
     """`from module import a, b` as ruff's isort writes it (wrapped one a line when long)."""
     one_line = f"from {module} import {', '.join(names)}"

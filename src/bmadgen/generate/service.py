@@ -318,7 +318,7 @@ def _add_slice(
     new_spec = appspec.with_feature(spec, name, entity=entity, fields=fields, title=title)
     owners = [SKELETON, name]
     rendered = _render(new_spec, owners, templates_root)
-    return _run(
+    result = _run(
         project,
         rendered=rendered,
         owners=owners,
@@ -327,6 +327,10 @@ def _add_slice(
         dry_run=dry_run,
         extra_writes={appspec.SPEC_FILENAME: appspec.dump(new_spec)},
     )
+    references = appspec.references_from(new_spec, name)
+    if references:
+        result.summary += "; " + "; ".join(references)
+    return result
 
 
 def remove_slice(

@@ -97,6 +97,27 @@ def load_stack(name: str, root: Path | None = None) -> Stack:
     return stack
 
 
+_compiled_templates: dict[str, bytes] = {}
+
+
+def _bytecode_cache():
+    """Compiled templates kept for the life of the process, keyed by name and checked against
+    the source's checksum by Jinja: a long-running face (TUI, MCP server, the benchmarks)
+    compiles each template once, not on every generation."""
+    from jinja2.bccache import Bucket, BytecodeCache
+
+    class MemoryBytecodeCache(BytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            code = _compiled_templates.get(bucket.key)
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            _compiled_templates[bucket.key] = bucket.bytecode_to_string()
+
+    return MemoryBytecodeCache()
+
+
 def _environment(stack: Stack):
     from jinja2 import DictLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
@@ -117,6 +138,7 @@ def _environment(stack: Stack):
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(
         py_str=pyfmt.py_str,
@@ -124,7 +146,8 @@ def _environment(stack: Stack):
         yaml_str=yaml_str,
         md_line=md_line,
     )
-    env.globals.update(fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign, import_from=pyfmt.import_from)
+    env.globals.update(fits=pyfmt.fits, call=pyfmt.call, assign=pyfmt.assign,
+                       import_from=pyfmt.import_from, tuple_assign=pyfmt.tuple_assign)
     return env
 
 

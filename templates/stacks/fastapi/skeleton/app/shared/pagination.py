@@ -6,6 +6,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from app.shared.schemas import MAX_BIGINT
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 ItemT = TypeVar("ItemT")
@@ -26,6 +28,6 @@ class PageParams:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)

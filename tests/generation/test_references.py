@@ -1,0 +1,119 @@
+"""Acceptance: in the app generated for every project type, a reference to a row that does not
+exist is refused (422 naming the field) and deleting a referenced row follows the spec's
+`on_delete` (restrict: 409 naming the dependants; cascade: they go too). The rows are built
+from the generated tests' own sample payloads, the referenced rows created first."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bmadgen import appspec, definitions
+from bmadgen.agents.offline import OfflineProvider
+from bmadgen.generate.context import collection_path
+from bmadgen.generate.service import generate_app
+from bmadgen.plan import Plan
+
+from .conftest import git
+
+pytestmark = pytest.mark.slow
+
+# Runs inside the generated app: argv[1] is the JSON list of references to try.
+PROBE = r'''
+import importlib, json, sys
+from fastapi.testclient import TestClient
+from app.main import app
+
+cases, entities = json.loads(sys.argv[1])
+def sample(entity):
+    info = entities[entity]
+    tests = importlib.import_module(f"app.features.{info['slice']}.tests.test_{info['slice']}")
+    return getattr(tests, f"make_{entity}_a")()
+
+def create(client, entity, made):
+    """One row of `entity` (made once per database: unique fields allow no second)."""
+    if entity not in made:
+        payload = sample(entity)
+        for field, target in entities[entity]["refs"].items():
+            payload[field] = create(client, target, made)["id"]
+        response = client.post(entities[entity]["path"], json=payload)
+        assert response.status_code == 201, (entity, response.text)
+        made[entity] = response.json()
+    return made[entity]
+
+for case in cases:
+    source, field, target, on_delete = case
+    with TestClient(app) as client:
+        made = {}
+        payload = sample(source)
+        for other, other_target in entities[source]["refs"].items():
+            payload[other] = create(client, other_target, made)["id"]
+        payload[field] = 999999
+        refused = client.post(entities[source]["path"], json=payload)
+        assert refused.status_code == 422, (case, refused.text)
+        assert refused.json()["errors"][0]["loc"] == ["body", field], refused.text
+        held = create(client, target, made)
+        payload[field] = held["id"]
+        row = client.post(entities[source]["path"], json=payload)
+        assert row.status_code == 201, (case, row.text)
+        deleted = client.delete(f"{entities[target]['path']}/{held['id']}")
+        row_path = f"{entities[source]['path']}/{row.json()['id']}"
+        if on_delete == "restrict":
+            assert deleted.status_code == 409, (case, deleted.text)
+            assert f"1 {source} ({source}.{field})" in deleted.json()["detail"], deleted.text
+            assert client.get(row_path).status_code == 200
+        else:
+            assert deleted.status_code == 204, (case, deleted.text)
+            assert client.get(row_path).status_code == 404
+    print("checked", case)
+'''
+
+
+def _spec_for(type_name: str) -> appspec.AppSpec:
+    ptype = definitions.project_type(type_name)
+    plan = Plan(project_name="demo", project_type=ptype, answers=ptype.sample_answers)
+    return OfflineProvider().appspec(plan)
+
+
+def _generated_for(type_name: str, tmp_path: Path) -> tuple[Path, appspec.AppSpec]:
+    """The app of the project type's offline app spec, generated into tmp_path/app."""
+    spec = _spec_for(type_name)
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "appspec.yaml").write_text(appspec.dump(spec))
+    for name in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        os.environ.setdefault(name, "bmadgen tests")
+    for name in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        os.environ.setdefault(name, "tests@bmadgen.invalid")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "appspec.yaml")
+    git(project, "commit", "-qm", "spec")
+    generate_app(project)
+    return project, spec
+
+
+@pytest.mark.parametrize("type_name", definitions.project_type_names())
+def test_references_hold_in_every_project_type(type_name: str, tmp_path: Path) -> None:
+    project, spec = _generated_for(type_name, tmp_path)
+    env = dict(os.environ)
+    entities = {
+        entity.name: {"slice": feature.name, "path": collection_path(feature, entity),
+                      "refs": {f.name: f.ref for f in entity.fields if f.ref}}
+        for feature in spec.features for entity in feature.entities
+    }
+    cases = [(entity.name, f.name, f.ref, f.on_delete or "restrict")
+             for feature in spec.features for entity in feature.entities
+             for f in entity.fields if f.ref]
+    if not cases:
+        pytest.skip(f"the {type_name} app spec has no references")
+    env["DATABASE_URL"] = "sqlite://"
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps([cases, entities])],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.count("checked") == len(cases)
