@@ -15,7 +15,7 @@ def test_fastapi_stack_declares_the_gates_in_fail_fast_order(tmp_path: Path) -> 
     assert [g.name for g in gates] == ["format", "lint", "architecture", "types", "security",
                                        "secrets", "tests", "mutation", "audit"]
     by_name = {g.name: g for g in gates}
-    assert by_name["tests"].threshold == 85 and by_name["mutation"].threshold == 85
+    assert by_name["tests"].threshold == 90 and by_name["mutation"].threshold == 85
     assert by_name["tests"].scope == by_name["mutation"].scope == "slice"
     assert by_name["audit"].needs_network and not by_name["audit"].required
 
