@@ -109,8 +109,9 @@ def test_references_hold_in_every_project_type(type_name: str, tmp_path: Path) -
     cases = [(entity.name, f.name, f.ref, f.on_delete or "restrict")
              for feature in spec.features for entity in feature.entities
              for f in entity.fields if f.ref]
-    if not cases:
-        pytest.skip(f"the {type_name} app spec has no references")
+    if not cases:  # only portfolio declares none; another type losing its refs fails here
+        assert type_name == "portfolio", f"the {type_name} app spec lost its references"
+        return
     env["DATABASE_URL"] = "sqlite://"
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps([cases, entities])],
                           cwd=project, env=env, capture_output=True, text=True, timeout=300,
