@@ -303,7 +303,7 @@ def _bad_literal(value: object) -> str:
     return f'"x" * {int(value)}' if isinstance(value, TooLong) else py_literal(value)
 
 
-def _max_length(field: FieldSpec) -> int | None:
+def max_length(field: FieldSpec) -> int | None:
     if field.type == "str":
         return field.max_length or DEFAULT_STR_LENGTH
     if field.type == "slug":
@@ -315,7 +315,7 @@ def _invalid(field: FieldSpec) -> list[object]:
     """Values the API must refuse (422) for the field: wrong JSON types, out of range, badly
     formed."""
     kind = field.type
-    length = _max_length(field)
+    length = max_length(field)
     too_long = [TooLong(length + 1)] if length is not None else []
     if kind in ("str", "text"):
         return [12345, *too_long, *([""] if not field.optional else [])]
@@ -353,7 +353,7 @@ def _bound_literals(field: FieldSpec) -> tuple[str | None, str | None]:
 def _value_constraints(field: FieldSpec) -> list[str]:
     """What a value of the field must satisfy, for bodies and for filters alike."""
     constraints = []
-    length = _max_length(field)
+    length = max_length(field)
     if field.type == "slug":
         constraints.append("pattern=SLUG_PATTERN")
     if field.type in ("str", "text") and not field.optional:
@@ -410,7 +410,7 @@ def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
 
 def _sa_type(field: FieldSpec, enum_class: str) -> str:
     if field.type in ("str", "slug"):
-        return f"String({_max_length(field)})"
+        return f"String({max_length(field)})"
     if field.type == "email":
         return f"String({EMAIL_LENGTH})"
     if field.type == "url":
@@ -421,13 +421,25 @@ def _sa_type(field: FieldSpec, enum_class: str) -> str:
     return SA_TYPES[field.type]
 
 
+def column_flags(field: FieldSpec) -> tuple[bool, bool]:
+    """Whether the field's column is unique, and whether it is indexed: declared filters and
+    sorts are indexed, so a list query never scans the table for them (tables.py reads this
+    too, for the migrations)."""
+    unique = field.unique
+    return unique, not unique and (field.type == "ref" or (field.filterable and field.type != "text"))
+
+
 def _column(field: FieldSpec, enum_class: str) -> list[str]:
-    """The arguments of the field's `mapped_column(...)`: declared filters and sorts are
-    indexed, so a list query never scans the table for them."""
+    """The arguments of the field's `mapped_column(...)`; a ref is a foreign key to the
+    referenced entity's table, named as a string so that slices never import each other."""
     args = [_sa_type(field, enum_class)]
-    if field.unique:
+    if field.type == "ref":
+        on_delete = (field.on_delete or "restrict").upper()
+        args.append(f"ForeignKey({py_str(f'{field.ref}.id')}, ondelete={py_str(on_delete)})")
+    unique, index = column_flags(field)
+    if unique:
         args.append("unique=True")
-    elif field.type == "ref" or (field.filterable and field.type != "text"):
+    elif index:
         args.append("index=True")
     return args
 
@@ -579,6 +591,7 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
     entities = [entity_context(feature, e) for e in feature.entities]
     kinds = {f.type for e in feature.entities for f in e.fields}
     column_types = {SA_TYPES[kind] for kind in kinds}
+    foreign_key = {"ForeignKey"} if "ref" in kinds else set()
     refs = sorted({f["ref"] for e in entities for f in e["ref_fields"]})
     return {
         "name": feature.name,
@@ -586,7 +599,7 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
         "description": feature.description,
         "requirements": list(feature.requirements),
         "entities": entities,
-        "sa_imports": isort_names(column_types - SHARED_COLUMN_TYPES),
+        "sa_imports": isort_names((column_types - SHARED_COLUMN_TYPES) | foreign_key),
         "database_imports": isort_names({"Entity"} | (column_types & SHARED_COLUMN_TYPES)),
         "uses_dt": bool(kinds & {"date", "datetime"}),
         "uses_decimal": "money" in kinds,
@@ -597,6 +610,11 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
         "has_unique": any(e["has_unique"] for e in entities),
         "has_refs": bool(refs),
         "ref_targets": refs,
+        # Referred entities of other slices (slice tests stand in a table of that name for
+        # each) and whether an entity refers to one of the slice's own.
+        "foreign_ref_targets": [r for r in refs if r not in {e.name for e in feature.entities}],
+        "refers_to_itself": any(r in {e.name for e in feature.entities} for r in refs),
+        "table_names": [e.name for e in feature.entities],
         "enum_classes": [f["enum_class"] for e in entities for f in e["enum_fields"]],
         "enum_imports": isort_names(f["enum_class"] for e in entities for f in e["enum_fields"]),
         "model_imports": isort_names(e["class_name"] for e in entities),

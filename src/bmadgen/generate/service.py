@@ -18,7 +18,7 @@ from pathlib import Path
 from bmadgen import appspec, pathguard
 from bmadgen.appspec import AppSpec
 from bmadgen.errors import Conflict, EnvironmentUnavailable, InvalidInput, NotFound
-from bmadgen.generate import context, manifest, plan, writer
+from bmadgen.generate import context, manifest, migrations, plan, tables, writer
 from bmadgen.generate.models import (
     WRITING_ACTIONS,
     FileChange,
@@ -90,6 +90,14 @@ def _render(spec: AppSpec, owners: list[str], templates_root: Path | None) -> _R
     return _Rendered(stack.name, files, stack.slice_root)
 
 
+def _revision(
+    project: Path, spec: AppSpec, message: str, only: set[str] | None = None
+) -> migrations.Revision | None:
+    """The migration revision from the last snapshot's tables to `spec`'s (`only` those of
+    the named slices), None when they are the same."""
+    return migrations.next_revision(project, tables.table_shapes(spec), message, only=only)
+
+
 def _slice_folder_files(project: Path, root: str) -> list[str]:
     folder = pathguard.inside(project, root, "the stack's slice_root (stack.yaml)")
     if not folder.is_dir() or folder.is_symlink():
@@ -111,9 +119,14 @@ def _run(
     dry_run: bool,
     extra_writes: dict[str, str] | None = None,
     force_delete: dict[str, list[str]] | None = None,
+    revision: migrations.Revision | None = None,
 ) -> GenerationResult:
-    """Plan every file of `owners` (rendered) and `removed` (no longer generated), then apply."""
-    extra_writes = extra_writes or {}
+    """Plan every file of `owners` (rendered) and `removed` (no longer generated), then apply;
+    `revision`, a new migration revision, is written beside them (never planned or merged)."""
+    extra_writes = dict(extra_writes or {})
+    if revision is not None:
+        extra_writes[revision.path] = revision.content
+        extra_writes[migrations.SNAPSHOT] = revision.snapshot
     force_delete = force_delete or {}
     everyone = sorted(set(owners) | set(removed))
     bases = {owner: _base(project, owner, rendered) for owner in everyone}
@@ -157,6 +170,8 @@ def _run(
         )
 
     conflicted = sorted(p.path for p in planned if p.action == "conflict")
+    if revision is not None:
+        planned.append(plan.PlannedFile(revision.path, SKELETON, "create", revision.content))
     result = GenerationResult(
         project_dir=str(project),
         dry_run=dry_run,
@@ -250,6 +265,7 @@ def _generate_app(project: Path, dry_run: bool, templates_root: Path | None) -> 
         removed=removed,
         message=f"bmadgen: generate {spec.name} ({len(spec.features)} slices, {rendered.stack})",
         dry_run=dry_run,
+        revision=_revision(project, spec, "update tables"),
     )
 
 
@@ -276,6 +292,7 @@ def _regen_slice(
         removed=[],
         message=f"bmadgen: regenerate slice {name}",
         dry_run=dry_run,
+        revision=_revision(project, spec, f"change slice {name}", {name}),
     )
 
 
@@ -326,6 +343,7 @@ def _add_slice(
         message=f"bmadgen: add slice {name}",
         dry_run=dry_run,
         extra_writes={appspec.SPEC_FILENAME: appspec.dump(new_spec)},
+        revision=_revision(project, new_spec, f"add slice {name}", {name}),
     )
     references = appspec.references_from(new_spec, name)
     if references:
@@ -375,6 +393,7 @@ def _remove_slice(
         dry_run=dry_run,
         extra_writes={appspec.SPEC_FILENAME: appspec.dump(new_spec)},
         force_delete={name: on_disk} if force else None,
+        revision=_revision(project, new_spec, f"remove slice {name}", {name}),
     )
 
 

@@ -18,6 +18,7 @@ from app.shared import references
 from app.shared.application import create_app
 from app.shared.database import Cents, Database, UtcDateTime
 from app.shared.errors import PROBLEM_JSON, ConflictError, InvalidReferenceError, NotFoundError
+from app.shared.migrate import upgrade
 from app.shared.pages import Table as PageTable
 from app.shared.pages import render_page
 from app.shared.pagination import MAX_PAGE_SIZE, PageParams, page_params
@@ -250,7 +251,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 def test_file_database_keeps_its_tables(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     database = Database(url)
-    database.create_tables()
+    upgrade(database.engine)
     database.dispose()
     assert (tmp_path / "app.db").exists()
 

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from app.shared.database import Database
 from app.shared.errors import PROBLEM_JSON, Problem, install_error_handlers
+from app.shared.migrate import upgrade
 from app.shared.schemas import MAX_BIGINT, MIN_BIGINT
 from app.shared.settings import load_settings
 
@@ -22,12 +23,20 @@ def operation_id(route: APIRoute) -> str:
 
 
 def create_app(
-    title: str, routers: Sequence[APIRouter], *, database_url: str | None = None
+    title: str,
+    routers: Sequence[APIRouter],
+    *,
+    database_url: str | None = None,
+    migrate: bool = True,
 ) -> FastAPI:
+    """The app; at startup it upgrades its database to the newest migration revision (a
+    slice's tests, which build only their own tables, pass `migrate=False`)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(database_url or load_settings().database_url)
-        database.create_tables()
+        if migrate:
+            upgrade(database.engine)
         app.state.database = database
         yield
         database.dispose()

@@ -1,4 +1,5 @@
-"""The database: SQLite by default (DATABASE_URL overrides), one session per request.
+"""The database: SQLite by default (DATABASE_URL overrides, e.g. postgresql+psycopg://...),
+one session per request; its schema comes from the migrations (app/shared/migrate.py).
 
 Every table has a 64-bit id and server-set `created_at` / `updated_at`; times are stored in UTC
 and read back time-zone aware; money is stored as whole cents."""
@@ -9,7 +10,16 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -49,8 +59,19 @@ class Cents(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value).scaleb(-2)
 
 
+# Constraint and index names the migration revisions name too (a SQLite batch operation can
+# only drop a constraint that has a name); none is longer than PostgreSQL's 63 characters.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+}
+
+
 class Base(DeclarativeBase):
     """The base of every slice's models."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Entity(Base):
@@ -85,9 +106,6 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def create_tables(self) -> None:
-        Base.metadata.create_all(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
