@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,31 @@ def render_app(spec) -> dict[str, str]:
         files += renderer.feature(app, feature)
     assert renderer.problems == []
     return {item.path: item.content for item in files}
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for the session (its `postgres` database's URL); skipped where
+    PostgreSQL is not installed, a failure in CI (CI=true), where .ci/run installs it."""
+    from .pg import Unavailable, server
+
+    try:
+        running = server()
+        url = running.__enter__()
+    except Unavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"no PostgreSQL: {exc}")
+    try:
+        yield url
+    finally:
+        running.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """A new, empty database on the test server, named after the test."""
+    from .pg import new_database
+
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    return new_database(postgres_server, f"{name}_{id(request.node) % 100000}")
