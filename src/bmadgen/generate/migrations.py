@@ -260,7 +260,7 @@ def render(revision: str, down: str | None, message: str, upgrade: list[str],
            downgrade: list[str]) -> str:
     down_literal = "None" if down is None else py_str(down)
     return (
-        f'"""{message}\n\nRevision ID: {revision}\nRevises: {down or "(none)"}\n'
+        f'"""{message[:1].upper()}{message[1:]}.\n\nRevision ID: {revision}\nRevises: {down or "(none)"}\n'
         "Written by bmadgen from the difference between two app specs; bmadgen never rewrites "
         "it.\n\"\"\"\n\n"
         "from collections.abc import Sequence\n\n"
