@@ -94,7 +94,7 @@ def test_runtime_dependencies_are_only_the_allowed_ones(generated_shop: Path) ->
 
     data = tomllib.loads((generated_shop / "pyproject.toml").read_text())
     allowed = {"fastapi", "uvicorn", "sqlalchemy", "pydantic", "httpx", "jinja2",
-               "python-multipart", "email-validator"}
+               "python-multipart", "email-validator", "alembic", "psycopg"}
     names = {d.split(">")[0].split("=")[0].split("[")[0] for d in data["project"]["dependencies"]}
     assert names <= allowed
     tools = {"pytest", "pytest-cov", "ruff", "mypy", "import-linter", "mutmut", "bandit",
