@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -72,6 +73,9 @@ def render_app(spec) -> dict[str, str]:
     return {item.path: item.content for item in files}
 
 
+_databases = itertools.count()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A real PostgreSQL server for the session (its `postgres` database's URL); skipped where
@@ -97,4 +101,4 @@ def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
     from .pg import new_database
 
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
-    return new_database(postgres_server, f"{name}_{id(request.node) % 100000}")
+    return new_database(postgres_server, f"{name}_{next(_databases)}")

@@ -72,6 +72,21 @@ with TestClient(app) as client:
     tables = inspect(app.state.database.engine).get_table_names()
     print(json.dumps({"tables": sorted(tables), "product": client.get("/products/1").json()}))
 """
+# After an upgrade, the database holds exactly the models' schema.
+SAME_SCHEMA = """
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+import app.main
+from app.shared.database import Base, make_engine
+from app.shared.migrate import upgrade
+from app.shared.settings import load_settings
+engine = make_engine(load_settings().database_url)
+upgrade(engine)
+with engine.connect() as connection:
+    print(json.dumps([repr(d) for d in compare_metadata(MigrationContext.configure(connection),
+                                                         Base.metadata)]))
+engine.dispose()
+"""
 
 
 def _in_app(project: Path, database_url: str, script: str) -> dict:
@@ -125,6 +140,7 @@ def test_rows_survive_a_new_field_and_a_new_slice(tmp_path: Path, database_url: 
     assert "server default" in second  # the comment says why existing rows have a value
     assert 'op.create_table(\n        "review",' in revisions["0003_add_slice_reviews.py"].decode()
 
+    assert _in_app(project, database_url, SAME_SCHEMA) == []
     v2 = _in_app(project, database_url, V2)
     assert v2["kept"] == {**v1["product"], "weight": 0, "colour": None}
     assert (v2["again"]["weight"], v2["again"]["colour"]) == (5, "red")
@@ -185,3 +201,59 @@ def test_a_revision_file_in_the_way_is_never_overwritten(tmp_path: Path) -> None
     with pytest.raises(InvalidInput, match="never writes over a migration revision"):
         add_slice(project, "reviews", fields=["stars:int"])
     assert mine.read_text() == "# mine\n"
+
+
+def test_every_kind_of_column_change_reaches_the_models_schema(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Types, nullability, unique, indexes and foreign keys changed and a column dropped, on a
+    database holding rows: the upgrade keeps the rows and ends at the models' schema."""
+    project = new_project(tmp_path / "shop", EXAMPLES / "ecommerce.appspec.yaml")
+    generate_app(project)
+    _in_app(project, database_url, V1)
+    path = project / "appspec.yaml"
+    data = yaml.safe_load(path.read_text())
+    catalog = data["features"][0]
+    fields = {f["name"]: f for e in catalog["entities"] for f in e["fields"]}
+    fields["title"].update(max_length=300, unique=True)  # a type and a unique constraint
+    fields["stock"]["filterable"] = False  # its index goes
+    fields["category_id"]["on_delete"] = "cascade"  # the foreign key is rebuilt
+    fields["description"]["optional"] = False  # nullability (no row has a null there)
+    product = next(e for e in catalog["entities"] if e["name"] == "product")
+    product["fields"] = [f for f in product["fields"] if f["name"] != "released_on"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    _in_app(project, database_url, 'from app.main import app\nfrom fastapi.testclient import '
+            'TestClient\nwith TestClient(app) as c:\n    c.put("/categories/1", json={"name": '
+            '"Tools", "description": "all of them"})\nprint("{}")')
+    regen_slice(project, "catalog")
+    revision = (project / VERSIONS / "0002_change_slice_catalog.py").read_text()
+    for operation in ("alter_column", "create_unique_constraint", "drop_index",
+                      "create_foreign_key", "drop_column"):
+        assert f"batch_op.{operation}(" in revision, operation
+    assert _in_app(project, database_url, SAME_SCHEMA) == []
+    kept = _in_app(project, database_url, V3)["product"]
+    assert kept["title"] == "Hammer" and "released_on" not in kept
+    downgraded = _in_app(project, database_url, """
+from app.shared.database import make_engine
+from app.shared.migrate import downgrade
+from app.shared.settings import load_settings
+engine = make_engine(load_settings().database_url)
+downgrade(engine, "0001")
+engine.dispose()
+print("{}")
+""")
+    assert downgraded == {}
+
+
+def test_a_snapshot_that_bmadgen_did_not_write_is_refused(tmp_path: Path) -> None:
+    from bmadgen.errors import InvalidInput
+
+    project = new_project(tmp_path / "shop", EXAMPLES / "ecommerce.appspec.yaml")
+    generate_app(project)
+    snapshot = project / migrations.SNAPSHOT
+    text = snapshot.read_text().replace('"sa.Text()"', '"__import__(\'os\').system(\'id\')"')
+    snapshot.write_text(text)
+    _edit_spec(project, "orders", "order", {"name": "note", "type": "text", "optional": True})
+    with pytest.raises(InvalidInput, match="not the table snapshot bmadgen wrote"):
+        regen_slice(project, "orders")
+    assert list(_revisions(project)) == ["0001_initial.py"]
