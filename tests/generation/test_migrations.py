@@ -18,7 +18,7 @@ import yaml
 from bmadgen.generate import migrations
 from bmadgen.generate.service import add_slice, generate_app, regen_slice, remove_slice
 
-from .conftest import EXAMPLES, new_project, tree
+from .conftest import EXAMPLES, SPECS, new_project, tree
 
 pytestmark = pytest.mark.slow
 VERSIONS = migrations.VERSIONS
@@ -257,3 +257,20 @@ def test_a_snapshot_that_bmadgen_did_not_write_is_refused(tmp_path: Path) -> Non
     with pytest.raises(InvalidInput, match="not the table snapshot bmadgen wrote"):
         regen_slice(project, "orders")
     assert list(_revisions(project)) == ["0001_initial.py"]
+
+
+def test_tables_that_refer_to_each_other(tmp_path: Path, database_url: str) -> None:
+    project = new_project(tmp_path / "cyc", SPECS / "cycle.appspec.yaml")
+    generate_app(project)
+    assert _in_app(project, database_url, SAME_SCHEMA) == []
+    base = _in_app(project, database_url, """
+from sqlalchemy import inspect
+from app.shared.database import make_engine
+from app.shared.migrate import downgrade
+from app.shared.settings import load_settings
+engine = make_engine(load_settings().database_url)
+downgrade(engine, "base")
+print(json.dumps(inspect(engine).get_table_names()))
+engine.dispose()
+""")
+    assert base == ["alembic_version"]

@@ -134,11 +134,13 @@ def _fk_name(table: str, column: str) -> str:
     return f"fk_{table}_{column}"
 
 
-def _create_table(table: TableShape) -> list[str]:
+def _create_table(table: TableShape, deferred: set[str]) -> list[str]:
+    """`op.create_table` with the table's constraints, except the foreign keys of the columns
+    in `deferred` (they refer to a table created later: a cycle)."""
     args: list[Call | str] = [py_str(table.name)]
     args += [_column_call(c) for c in table.columns]
     for column in table.columns:
-        if column.references:
+        if column.references and column.name not in deferred:
             args.append(call("sa.ForeignKeyConstraint", [
                 f"[{py_str(column.name)}]", f"[{py_str(column.references + '.id')}]",
                 f"name={py_str(_fk_name(table.name, column.name))}",
@@ -156,6 +158,13 @@ def _create_table(table: TableShape) -> list[str]:
     return lines
 
 
+def _batch(table: str, calls: list[Call | str]) -> list[str]:
+    if not calls:
+        return []
+    return [f"    with op.batch_alter_table({py_str(table)}) as batch_op:",
+            *(_layout(item, 8) for item in calls)]
+
+
 def _drop_table(table: TableShape) -> list[str]:
     lines = [call("op.drop_index", [py_str(f"ix_{table.name}_{c.name}"),
                                      f"table_name={py_str(table.name)}"]).layout(4)
@@ -163,41 +172,52 @@ def _drop_table(table: TableShape) -> list[str]:
     return [*lines, f"    op.drop_table({py_str(table.name)})"]
 
 
-def _constraints_off(table: str, column: ColumnShape) -> list[Call]:
+ALL_KEYS = frozenset({"index", "unique", "fk"})
+
+
+def _changed_keys(before: ColumnShape, after: ColumnShape) -> frozenset[str]:
+    """Which of the column's index, unique constraint and foreign key differ."""
+    changed = set()
+    if before.index != after.index:
+        changed.add("index")
+    if before.unique != after.unique:
+        changed.add("unique")
+    if (before.references, before.on_delete) != (after.references, after.on_delete):
+        changed.add("fk")
+    return frozenset(changed)
+
+
+def _constraints_off(table: str, column: ColumnShape, keys: frozenset[str] = ALL_KEYS) -> list[Call]:
     """Drop the index, unique constraint and foreign key of `column` (batch operations)."""
     calls = []
-    if column.index:
+    if column.index and "index" in keys:
         calls.append(call("batch_op.drop_index", [py_str(f"ix_{table}_{column.name}")]))
-    if column.unique:
+    if column.unique and "unique" in keys:
         calls.append(call("batch_op.drop_constraint",
                           [py_str(f"uq_{table}_{column.name}"), 'type_="unique"']))
-    if column.references:
+    if column.references and "fk" in keys:
         calls.append(call("batch_op.drop_constraint",
                           [py_str(_fk_name(table, column.name)), 'type_="foreignkey"']))
     return calls
 
 
-def _constraints_on(table: str, column: ColumnShape) -> list[Call]:
+def _constraints_on(table: str, column: ColumnShape, keys: frozenset[str] = ALL_KEYS) -> list[Call]:
     calls = []
-    if column.references:
+    if column.references and "fk" in keys:
         calls.append(call("batch_op.create_foreign_key", [
             py_str(_fk_name(table, column.name)), py_str(column.references),
             f"[{py_str(column.name)}]", '["id"]',
             f"ondelete={py_str(column.on_delete or 'RESTRICT')}"]))
-    if column.unique:
+    if column.unique and "unique" in keys:
         calls.append(call("batch_op.create_unique_constraint", [
             py_str(f"uq_{table}_{column.name}"), f"[{py_str(column.name)}]"]))
-    if column.index:
+    if column.index and "index" in keys:
         calls.append(call("batch_op.create_index", [
             py_str(f"ix_{table}_{column.name}"), f"[{py_str(column.name)}]"]))
     return calls
 
 
-def _keys(column: ColumnShape) -> tuple[object, ...]:
-    return column.unique, column.index, column.references, column.on_delete
-
-
-def _alter_table(old: TableShape, new: TableShape) -> list[str]:
+def _alter_table(old: TableShape, new: TableShape) -> list[Call | str]:
     """The batch operations from `old` to `new` (nothing when they are the same)."""
     body: list[Call | str] = []
     new_names = {c.name for c in new.columns}
@@ -218,9 +238,8 @@ def _alter_table(old: TableShape, new: TableShape) -> list[str]:
             body.append(call("batch_op.add_column", [_column_call(column, backfill=True)]))
             body += _constraints_on(new.name, column)
             continue
-        keys_changed = _keys(before) != _keys(column)
-        if keys_changed:
-            body += _constraints_off(new.name, before)
+        keys = _changed_keys(before, column)
+        body += _constraints_off(new.name, before, keys)
         changes = []
         if before.type != column.type:
             changes.append(f"type_={column.type}")
@@ -231,23 +250,33 @@ def _alter_table(old: TableShape, new: TableShape) -> list[str]:
                 body.append("# The type changed: check that the rows' values convert.")
             body.append(call("batch_op.alter_column", [
                 py_str(column.name), f"existing_type={before.type}", *changes]))
-        if keys_changed:
-            body += _constraints_on(new.name, column)
-    if not body:
-        return []
-    return [f"    with op.batch_alter_table({py_str(new.name)}) as batch_op:",
-            *(_layout(item, 8) for item in body)]
+        body += _constraints_on(new.name, column, keys)
+    return body
 
 
 def operations(old: Shapes, new: Shapes) -> list[str]:
     """The lines of `upgrade()` (or, swapped, `downgrade()`) taking `old` tables to `new`."""
     before, after = _tables(old), _tables(new)
     lines: list[str] = []
-    for table in _ordered({n: t for n, t in after.items() if n not in before}):
-        lines += _create_table(table)
+    created = {n: t for n, t in after.items() if n not in before}
+    exists = set(before)
+    later: list[tuple[TableShape, ColumnShape]] = []
+    for table in _ordered(created):
+        deferred = {c.name for c in table.columns if c.references in set(created) - exists
+                    and c.references != table.name}
+        lines += _create_table(table, deferred)
+        exists.add(table.name)
+        later += [(table, c) for c in table.columns if c.name in deferred]
+    for table, column in later:
+        lines += _batch(table.name, list(_constraints_on(table.name, column, frozenset({"fk"}))))
     for name in sorted(set(before) & set(after)):
-        lines += _alter_table(before[name], after[name])
-    for table in reversed(_ordered({n: t for n, t in before.items() if n not in after})):
+        lines += _batch(name, _alter_table(before[name], after[name]))
+    dropped = list(reversed(_ordered({n: t for n, t in before.items() if n not in after})))
+    for position, table in enumerate(dropped):
+        for holder in dropped[position + 1:]:  # a cycle: it still refers to this table
+            lines += _batch(holder.name, [
+                off for column in holder.columns if column.references == table.name
+                for off in _constraints_off(holder.name, column, frozenset({"fk"}))])
         lines += _drop_table(table)
     return lines
 
@@ -285,7 +314,7 @@ def next_revision(project: Path, new: Shapes, message: str, *,
     were (their models are not regenerated, so neither are their tables)."""
     snapshot = load_snapshot(project)
     target = dict(snapshot.shapes)
-    if only is None:
+    if only is None or snapshot.head is None:  # the first revision holds every table
         target = dict(new)
     else:
         for owner in only:
