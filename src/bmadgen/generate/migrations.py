@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from bmadgen.errors import InvalidInput
@@ -50,8 +51,12 @@ class Call:
     head: str
     args: tuple[Call | str, ...]
 
-    def flat(self) -> str:
+    @cached_property
+    def text(self) -> str:
         return f"{self.head}({', '.join(_flat(a) for a in self.args)})"
+
+    def flat(self) -> str:
+        return self.text
 
     def layout(self, indent: int, tail: str = "") -> str:
         pad = " " * indent

@@ -17,6 +17,8 @@ LINE_LENGTH = 100
 
 def width(text: str) -> int:
     """Display width as ruff counts it: East Asian wide and full-width characters count two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
