@@ -20,7 +20,7 @@ from pathlib import Path
 from bmadgen.errors import InvalidInput
 from bmadgen.generate import plan
 from bmadgen.generate.pyfmt import fits, py_str
-from bmadgen.generate.tables import ColumnShape, TableShape, from_json, to_json
+from bmadgen.generate.tables import ColumnShape, TableShape, checked, from_json, to_json
 
 SNAPSHOT = ".bmadgen/migrations.json"
 VERSIONS = "app/migrations/versions"
@@ -329,6 +329,15 @@ def next_revision(project: Path, new: Shapes, message: str, *,
                 target.pop(owner, None)
     if snapshot.head is not None and _tables(target) == _tables(snapshot.shapes):
         return None
+    try:
+        for table in _tables(snapshot.shapes).values():
+            for column in table.columns:
+                checked(column)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{SNAPSHOT} is not the table snapshot bmadgen wrote: {exc}",
+            hint=f"restore it from git (git checkout -- {SNAPSHOT})",
+        ) from exc
     number = 1 if snapshot.head is None else int(snapshot.head) + 1
     revision = f"{number:04d}"
     title = "Initial tables" if snapshot.head is None else message

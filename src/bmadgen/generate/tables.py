@@ -141,9 +141,11 @@ _BACKFILL = re.compile(r'"[A-Za-z0-9_ :-]*"|sa\.false\(\)')
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
-def _checked(column: ColumnShape) -> ColumnShape:
+def checked(column: ColumnShape) -> ColumnShape:
+    """The column, when every value it would write into a revision is of a form bmadgen writes
+    (ValueError otherwise)."""
     problems = [
-        not _NAME.fullmatch(column.name),
+        not _NAME.fullmatch(str(column.name)),
         not isinstance(column.type, str) or not _TYPE.fullmatch(column.type),
         column.backfill is not None and not _BACKFILL.fullmatch(str(column.backfill)),
         column.references is not None and not _NAME.fullmatch(str(column.references)),
@@ -157,7 +159,8 @@ def _checked(column: ColumnShape) -> ColumnShape:
 
 
 def from_json(data: Any) -> dict[str, dict[str, TableShape]]:
-    """The shapes `to_json` wrote (ValueError or TypeError when the data is not that)."""
+    """The shapes `to_json` wrote (ValueError or TypeError when the data is not that). Their
+    values are checked (`checked`) only before they go into a revision: comparing is safe."""
     if not isinstance(data, dict):
         raise TypeError("not a mapping of slices")
     shapes: dict[str, dict[str, TableShape]] = {}
@@ -171,7 +174,7 @@ def from_json(data: Any) -> dict[str, dict[str, TableShape]]:
             if not isinstance(columns, list):
                 raise TypeError(f"{owner}.{name}: not a list of columns")
             try:
-                shaped = tuple(_checked(ColumnShape(**column)) for column in columns)
+                shaped = tuple(ColumnShape(**column) for column in columns)
             except (TypeError, AttributeError) as exc:
                 raise ValueError(f"{owner}.{name}: {exc}") from exc
             shapes[str(owner)][str(name)] = TableShape(str(name), shaped)
