@@ -129,6 +129,8 @@ def test_app_build_without_an_engine_says_so(generated_shop: Path) -> None:
 @pytest.fixture
 def engine_with_base():
     """A Docker client whose engine has the base image; skip locally, FAIL in CI."""
+    from docker.errors import ImageNotFound
+
     from bmadgen.errors import EnvironmentUnavailable
     from bmadgen.sandbox.engine import connect
     from bmadgen.sandbox.image import BASE_IMAGE
@@ -136,7 +138,7 @@ def engine_with_base():
     try:
         client = connect()
         client.images.get(BASE_IMAGE)
-    except Exception as exc:  # EnvironmentUnavailable or docker's ImageNotFound
+    except (EnvironmentUnavailable, ImageNotFound) as exc:
         reason = exc.one_line() if isinstance(exc, EnvironmentUnavailable) else str(exc)
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"Docker and {BASE_IMAGE} are required in CI: {reason}")
