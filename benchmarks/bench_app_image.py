@@ -27,10 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from bmadgen.generate.service import generate_app  # noqa: E402
-from bmadgen.sandbox import app_image  # noqa: E402
-from bmadgen.sandbox.engine import connect  # noqa: E402
-from bmadgen.settings import get_settings  # noqa: E402
+from bmadgen.generate.service import generate_app
+from bmadgen.sandbox import app_image
+from bmadgen.sandbox.engine import connect
+from bmadgen.settings import get_settings
 
 
 def _project(folder: Path) -> Path:
@@ -50,10 +50,12 @@ def _build(folder: Path) -> float:
 
 
 def _remove_image(client, tag: str) -> None:
+    from docker.errors import ImageNotFound
+
     try:
         client.images.remove(tag, force=True)
-    except Exception:  # noqa: BLE001 - not there yet
-        pass
+    except ImageNotFound:
+        pass  # the first run: nothing to remove
     client.images.prune(filters={"dangling": True})
 
 
