@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bmadgen.errors import Conflict, EnvironmentUnavailable, InvalidInput, NotFound
+from bmadgen.models import NextAction
 from bmadgen.resources import templates_root
 from bmadgen.sandbox.engine import connect
 from bmadgen.sandbox.image import BASE_IMAGE, BUILD_TIMEOUT_S
@@ -68,7 +69,8 @@ def app_name(folder: Path) -> str:
     safe = re.sub(r"[^a-z0-9_.-]+", "-", name).strip("-._")
     if not safe:
         raise InvalidInput(f"{folder / 'pyproject.toml'} names no project",
-                           hint="generate the app first: bmadgen generate")
+                           hint="generate the app first",
+                           action=NextAction(kind="generate", detail="generate the app"))
     return safe
 
 
@@ -90,7 +92,8 @@ def _pyproject(folder: Path) -> dict[str, Any]:
     path = folder / "pyproject.toml"
     if not path.is_file():
         raise NotFound(f"no generated app in {folder} (pyproject.toml is missing)",
-                       hint="generate it first: bmadgen generate")
+                       hint="generate it first",
+                       action=NextAction(kind="generate", detail="generate the app"))
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -108,7 +111,9 @@ def _require_base(client: Any) -> None:
     except ImageNotFound:
         raise EnvironmentUnavailable(
             f"the base image {BASE_IMAGE} is not on the Docker engine",
-            hint="build it once, offline (debootstrap): bmadgen sandbox image build",
+            hint="build it once, offline (debootstrap), with the gate image",
+            action=NextAction(kind="build_gate_image",
+                              detail=f"build the gate image, which imports {BASE_IMAGE}"),
         ) from None
 
 
@@ -135,7 +140,8 @@ def collect_wheels(requirements_file: Path, dest: Path, cache_dir: Path, say: Sa
     if not gate_wheels.is_dir():
         raise EnvironmentUnavailable(
             f"the wheelhouse {gate_wheels} is missing",
-            hint="build the gate image once, offline: bmadgen sandbox image build",
+            hint="build the gate image once, offline; it fills the wheelhouse",
+            action=NextAction(kind="build_gate_image", detail="build the gate image"),
         )
     local = [gate_wheels] + ([app_wheels] if app_wheels.is_dir() else [])
     if _pip_download(requirements_file, dest, local, index=False).returncode == 0:
@@ -270,8 +276,9 @@ def run(folder: Path, *, port: int, say: Say, timeout_s: float = HEALTH_TIMEOUT_
     try:
         client.images.get(tag)
     except ImageNotFound:
-        raise NotFound(f"the app image {tag} is not built",
-                       hint="build it first: bmadgen app build") from None
+        raise NotFound(f"the app image {tag} is not built", hint="build it first",
+                       action=NextAction(kind="build_app_image",
+                                         detail="build the app's image")) from None
     container = container_name(name)
     if _remove_container(client, container):
         say(f"replaced the running container {container}")
