@@ -171,6 +171,18 @@ def test_build_run_and_stop_the_app_image(engine_with_base, generated_shop: Path
     container_name = "bmadgen-app-shop"
     port = _free_port()
     try:
+        with socket.socket() as holder:  # the port is taken: one line, exit 5
+            holder.bind(("127.0.0.1", port))
+            holder.listen()
+            busy = bmadgen("app", "run", "--port", str(port), cwd=generated_shop)
+        assert busy.returncode == ExitCode.CONFLICT, busy.stderr
+        assert f"port {port} on 127.0.0.1 is already in use" in busy.stderr
+        # A key the app refuses: the container stops, and `app run` says why (exit 7).
+        refused_key = bmadgen("app", "run", "--port", str(port), cwd=generated_shop,
+                              env={"SECRET_KEY": "too-short"})
+        assert refused_key.returncode == ExitCode.ENVIRONMENT, refused_key.stderr
+        assert ("the app's container stopped at startup: error: SECRET_KEY must be at least 32 "
+                "characters in production") in refused_key.stderr
         started = bmadgen("app", "run", "--port", str(port), cwd=generated_shop)
         assert started.returncode == 0, started.stderr
         url = f"http://127.0.0.1:{port}/"
