@@ -109,6 +109,24 @@ def test_the_readme_says_how_to_run_it(files: dict[str, str]) -> None:
         assert words in readme, words
 
 
+def test_the_offline_context_holds_what_docker_build_would_send(generated_shop: Path,
+                                                                 tmp_path: Path) -> None:
+    from bmadgen.sandbox.app_image import copy_project, requirements
+
+    (generated_shop / ".env").write_text("SECRET_KEY=x\n")
+    (generated_shop / "app.db").write_bytes(b"")
+    (generated_shop / ".bmadgen" / "tmp").mkdir(parents=True, exist_ok=True)
+    (generated_shop / ".bmadgen" / "tmp" / "app-secret-key").write_text("k\n")
+    copied = tmp_path / "context"
+    count = copy_project(generated_shop, copied)
+    sent = {p.relative_to(copied).as_posix() for p in copied.rglob("*") if p.is_file()}
+    assert count == len(sent)
+    assert {"app/main.py", "pyproject.toml", "Dockerfile", "compose.yaml"} <= sent
+    assert not [p for p in sent
+                if p.startswith((".git/", ".bmadgen/", ".github/")) or p in (".env", "app.db")]
+    assert "pydantic-settings>=2.2" in requirements(generated_shop)
+
+
 def test_app_build_without_an_app_is_not_found(tmp_path: Path) -> None:
     done = bmadgen("app", "build", "--dir", str(tmp_path), cwd=tmp_path)
     assert done.returncode == ExitCode.NOT_FOUND, done.stderr
