@@ -43,3 +43,10 @@ def test_the_command_upgrades_the_database_of_the_settings(
     engine = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     assert set(inspect(engine).get_table_names()) >= set(Base.metadata.tables)
     engine.dispose()
+
+
+def test_the_command_refuses_bad_settings_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(SystemExit, match="SECRET_KEY"):
+        migrate.main()

@@ -11,8 +11,9 @@ from fastapi.routing import APIRoute
 from app.shared.database import Database
 from app.shared.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.shared.migrate import upgrade
+from app.shared.request_log import install_middleware
 from app.shared.schemas import MAX_BIGINT, MIN_BIGINT
-from app.shared.settings import load_settings
+from app.shared.settings import SettingsError, load_settings
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Problem"}
 
@@ -41,8 +42,14 @@ def create_app(
         yield
         database.dispose()
 
+    try:
+        settings = load_settings()
+    except SettingsError as error:  # one line at startup, no traceback
+        raise SystemExit(f"error: {error}") from None
+
     app = FastAPI(title=title, lifespan=lifespan, generate_unique_id_function=operation_id)
     install_error_handlers(app)
+    install_middleware(app, settings)
     for router in routers:
         app.include_router(router)
 

@@ -10,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine
 
 from app.shared.database import make_engine
-from app.shared.settings import load_settings
+from app.shared.settings import SettingsError, load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -48,7 +48,11 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def main() -> None:
-    engine = make_engine(load_settings().database_url)
+    try:
+        settings = load_settings()
+    except SettingsError as error:  # one line, no traceback
+        raise SystemExit(f"error: {error}") from None
+    engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
     finally:
