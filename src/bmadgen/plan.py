@@ -112,7 +112,8 @@ class Plan(BaseModel):
             for entity in feature.entities:
                 # A reference to an entity of a slice that was not chosen is left out, so the
                 # spec stays valid whatever subset of slices a person picks.
-                fields = [f for f in entity.fields if f.type != "ref" or f.ref in kept_entities]
+                fields = [f for f in entity.fields
+                          if f.type not in ("ref", "refs") or f.ref in kept_entities]
                 dropped += [f"{entity.name}.{f.name}" for f in entity.fields if f not in fields]
                 entities.append(entity.model_copy(update={"fields": fields}))
             events = [e.model_copy(update={"consumers": [c for c in e.consumers if c in names]})

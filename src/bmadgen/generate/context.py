@@ -36,7 +36,8 @@ STACK_CLASS_NAMES = frozenset(
      "HttpUrlText", "EmailStr", "Cents", "UtcDateTime", "BigId", "BigInteger", "ForeignKey",
      "ListQuery", "PatchBody", "Reference", "SkipJsonSchema", "Decimal", "ClassVar",
      "MIN_BIGINT", "MAX_BIGINT", "MAX_SEARCH_LENGTH", "SLUG_PATTERN", "PATH", "Generator",
-     "MetaData", "Column", "MonkeyPatch"}
+     "MetaData", "Column", "MonkeyPatch", "IdList", "AssociationProxy", "Link", "Event",
+     "Embedded"}
 )
 # Slice names whose `<name>_page` route function would shadow an import of ui.py.
 STACK_RESERVED_SLICE_NAMES = frozenset({"render"})
@@ -75,16 +76,17 @@ PY_TYPES = {
     "date": "dt.date",
     "datetime": "dt.datetime",
     "ref": "int",
+    "refs": "list[int]",
 }
 SCHEMA_TYPES = {**PY_TYPES, "int": "JsonInt", "float": "JsonFloat", "bool": "StrictBool",
                 "ref": "JsonInt", "email": "EmailStr", "url": "HttpUrlText", "money": "Money",
-                "date": "IsoDate", "datetime": "UtcDatetime"}
+                "date": "IsoDate", "datetime": "UtcDatetime", "refs": "IdList"}
 # What app.shared.schemas provides, by the spec type that needs it.
 SHARED_SCHEMA_NAMES = {"url": "HttpUrlText", "money": "Money", "date": "IsoDate",
                        "datetime": "UtcDatetime"}
 SHARED_SCHEMA_CANDIDATES = frozenset(
     {*SHARED_SCHEMA_NAMES.values(), "MIN_BIGINT", "MAX_BIGINT", "SLUG_PATTERN", "JsonInt",
-     "JsonFloat", "UnsignedMoney"}
+     "JsonFloat", "UnsignedMoney", "IdList"}
 )
 PYDANTIC_CANDIDATES = frozenset({"EmailStr", "StrictBool"})
 DEFAULT_STR_LENGTH = 255
@@ -292,6 +294,8 @@ def _samples(field: FieldSpec) -> tuple[object, object]:
     if kind == "enum":
         assert field.values
         return field.values[0], field.values[-1]
+    if kind == "refs":
+        return [1], [2]  # links to the rows the tests' stand-in tables hold
     return 1, 2  # ref: ids of rows the tests create
 
 
@@ -299,8 +303,15 @@ class TooLong(int):
     """A string one character over max_length, written as an expression, not a literal."""
 
 
+def _literal(value: object) -> str:
+    """A Python literal, lists (of refs fields) included."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    return py_literal(value)
+
+
 def _bad_literal(value: object) -> str:
-    return f'"x" * {int(value)}' if isinstance(value, TooLong) else py_literal(value)
+    return f'"x" * {int(value)}' if isinstance(value, TooLong) else _literal(value)
 
 
 def _max_length(field: FieldSpec) -> int | None:
@@ -327,6 +338,8 @@ def _invalid(field: FieldSpec) -> list[object]:
         return ["not a url", 12345]
     if kind in ("int", "ref"):
         return ["1", 1.5, True, 2**63]
+    if kind == "refs":
+        return [1, ["1"], [0], [True], [2**63], None]
     if kind == "float":
         return ["1.5", True]
     if kind == "money":
@@ -394,9 +407,11 @@ def _field_line(declaration: str, constraints: list[str], default: str | None = 
 
 def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
     """The list route's query parameters for the field: equal to it, and for numbers and
-    dates at least (_min) and at most (_max)."""
+    dates at least (_min) and at most (_max); for a refs field, linked to the id."""
     if not field.filterable:
         return []
+    if field.type == "refs":
+        return [_field_line(f"{field.name}: int | None", ["ge=1", "le=MAX_BIGINT"], "None")]
     # Query parameters are text: the lax types read them (the strict ones would refuse all).
     query_type = base_type if field.type != "money" else _schema_type(field, "")
     query_type = {"date": "IsoDate", "datetime": "UtcDatetime"}.get(field.type, query_type)
@@ -421,6 +436,55 @@ def _sa_type(field: FieldSpec, enum_class: str) -> str:
     return SA_TYPES[field.type]
 
 
+def link_table(entity: EntitySpec, field: FieldSpec) -> dict[str, str]:
+    """The association table of a refs field: `<entity>_<things>` (from `<thing>_ids`), with
+    `<entity>_id` and `<ref>_id` as its composite primary key, the second also indexed."""
+    stem = field.name.removesuffix("_ids")
+    return {
+        "table": f"{entity.name}_{plural(stem)}",
+        "class_name": pascal(entity.name) + pascal(stem) + "Link",
+        "relationship": f"{stem}_links",
+        "creator": f"_{stem}_link",
+        "source": entity.name,
+        "source_column": f"{entity.name}_id",
+        "target": field.ref or "",
+        "target_column": f"{field.ref}_id",
+        "field": field.name,
+        "registration": _link_registration(entity, field, stem),
+    }
+
+
+def _link_registration(entity: EntitySpec, field: FieldSpec, stem: str) -> str:
+    """`register_link(Link(...))`: deleting the linked row removes the links to it."""
+    class_name = pascal(entity.name) + pascal(stem) + "Link"
+    args = [py_str(entity.name), f"{class_name}.__table__", py_str(f"{entity.name}_id"),
+            py_str(field.ref or ""), py_str(f"{field.ref}_id")]
+    inner = call("Link", args)
+    if fits(f"    {inner}"):
+        return call("register_link", [inner])
+    return "register_link(\n" + call("Link", args, indent=4) + ",\n)"
+
+
+def _link_lines(entity: EntitySpec, field: FieldSpec) -> str:
+    """The relationship to the link rows and the list of ids read and written through it."""
+    link = link_table(entity, field)
+    model = pascal(entity.name)
+    join = f"lambda: {model}.id == foreign({link['class_name']}.{link['source_column']})"
+    relationship = call(
+        f"{link['relationship']}: Mapped[list[{link['class_name']}]] = relationship",
+        [f"primaryjoin={join}", 'cascade="all, delete-orphan"', 'lazy="selectin"',
+         f"order_by={link['class_name']}.{link['target_column']}"],
+        indent=4,
+    )
+    proxy = call(
+        f"{field.name}: AssociationProxy[list[int]] = association_proxy",
+        [py_str(link["relationship"]), py_str(link["target_column"]),
+         f"creator={link['creator']}"],
+        indent=4,
+    )
+    return relationship + "\n" + proxy
+
+
 def _column(field: FieldSpec, enum_class: str) -> list[str]:
     """The arguments of the field's `mapped_column(...)`: declared filters and sorts are
     indexed, so a list query never scans the table for them."""
@@ -440,6 +504,12 @@ def _schema_type(field: FieldSpec, enum_class: str) -> str:
     return SCHEMA_TYPES[field.type]
 
 
+def _example(field: FieldSpec, sample: object) -> str:
+    """The field's example in the OpenAPI document: the generated tests' first sample, valid
+    for its type and bounds."""
+    return f"examples=[{_literal(sample)}]"
+
+
 def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
     enum_class = pascal(entity.name) + pascal(field.name)
     base_type = enum_class if field.type == "enum" else PY_TYPES[field.type]
@@ -447,17 +517,25 @@ def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
     annotation = f"{base_type} | None" if field.optional else base_type
     schema_annotation = f"{schema_type} | None" if field.optional else schema_type
     sample_a, sample_b = _samples(field)
-    constraints = _schema_constraints(field)
+    constraints = [*_schema_constraints(field), _example(field, sample_a)]
     declaration = f"{field.name}: {schema_annotation}"
-    schema_line = _field_line(declaration, constraints, "None" if field.optional else None)
+    if field.type == "refs":
+        schema_line = call(f"{declaration} = Field", ["default_factory=list", *constraints],
+                           indent=4)
+    else:
+        schema_line = _field_line(declaration, constraints, "None" if field.optional else None)
     patch_line = _field_line(
         f"{field.name}: {schema_type} | None",
         constraints if field.optional else [*constraints, "json_schema_extra=not_null"],
         default="None",
     )
-    column_line = call(
-        f"{field.name}: Mapped[{annotation}] = mapped_column", _column(field, enum_class), indent=4
-    )
+    if field.type == "refs":
+        column_line = _link_lines(entity, field)
+    else:
+        column_line = call(
+            f"{field.name}: Mapped[{annotation}] = mapped_column", _column(field, enum_class),
+            indent=4,
+        )
     bad_values = [_bad_literal(value) for value in _invalid(field)]
     for bound, step in ((field.min, -1), (field.max, 1)):
         if bound is not None:
@@ -472,6 +550,10 @@ def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
         "unique": field.unique,
         "filterable": field.filterable,
         "ref": field.ref,
+        "links": field.type == "refs",
+        "link": link_table(entity, field) if field.type == "refs" else None,
+        "filter_value": "1" if field.type == "refs" else py_literal(sample_a),
+        "missing_value": "[3]" if field.type == "refs" else "3",
         "on_delete": field.on_delete or "restrict",
         "enum_class": enum_class if field.type == "enum" else None,
         "enum_members": [(value.upper(), value) for value in field.values or []],
@@ -482,8 +564,8 @@ def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
         "schema_line": schema_line,
         "patch_line": patch_line,
         "column_line": column_line,
-        "sample_a": py_literal(sample_a),
-        "sample_b": py_literal(sample_b),
+        "sample_a": _literal(sample_a),
+        "sample_b": _literal(sample_b),
         "ordered": _ordered(field, sample_a, sample_b),
         "distinct": sample_a != sample_b,
         "bad_values": bad_values,
@@ -535,11 +617,13 @@ def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
         "sort_fields": [f for f in fields if f["sortable"] and f["distinct"]],
         "sort_members": _sort_members(fields),
         "search_fields": [f["name"] for f in fields if f["searchable"]],
-        "required_fields": [f for f in fields if not f["optional"]],
-        "required_names": [f["name"] for f in fields if not f["optional"]],
+        "required_fields": [f for f in fields if not f["optional"] and not f["links"]],
+        "required_names": [f["name"] for f in fields if not f["optional"] and not f["links"]],
         "optional_fields": [f for f in fields if f["optional"]],
         "ref_fields": [f for f in fields if f["ref"]],
-        "registrations": [_registration(entity, f) for f in entity.fields if f.ref],
+        "registrations": [_registration(entity, f) for f in entity.fields if f.type == "ref"],
+        "links": [link_table(entity, f) for f in entity.fields if f.type == "refs"],
+        "not_null_names": [f["name"] for f in fields if not f["optional"]],
         "refs_literal": "{" + ", ".join(f"{py_str(f.name)}: {py_str(f.ref)}"
                                         for f in entity.fields if f.ref) + "}",
         "bad_values": [(f["name"], value) for f in fields for value in f["bad_values"]],
@@ -570,7 +654,7 @@ def _shared_schema_imports(entities: list[dict[str, Any]]) -> list[str]:
     used = _names_used(entities, SHARED_SCHEMA_CANDIDATES)
     if any(e["search_fields"] for e in entities):
         used.add("MAX_SEARCH_LENGTH")
-    if any(e["required_names"] for e in entities):
+    if any(e["not_null_names"] for e in entities):
         used.add("not_null")
     return isort_names({"ListQuery", "PatchBody"} | used)
 
@@ -578,7 +662,10 @@ def _shared_schema_imports(entities: list[dict[str, Any]]) -> list[str]:
 def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) -> dict[str, Any]:
     entities = [entity_context(feature, e) for e in feature.entities]
     kinds = {f.type for e in feature.entities for f in e.fields}
-    column_types = {SA_TYPES[kind] for kind in kinds}
+    column_types = {SA_TYPES[kind] for kind in kinds if kind in SA_TYPES}
+    has_links = "refs" in kinds
+    if has_links:
+        column_types.add("BigId")
     refs = sorted({f["ref"] for e in entities for f in e["ref_fields"]})
     return {
         "name": feature.name,
@@ -587,7 +674,19 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
         "requirements": list(feature.requirements),
         "entities": entities,
         "sa_imports": isort_names(column_types - SHARED_COLUMN_TYPES),
-        "database_imports": isort_names({"Entity"} | (column_types & SHARED_COLUMN_TYPES)),
+        "database_imports": isort_names(
+            {"Entity"} | (column_types & SHARED_COLUMN_TYPES) | ({"Base"} if has_links else set())
+        ),
+        "has_links": has_links,
+        "references_imports": isort_names(
+            {"register_target"}
+            | ({"Reference", "register_reference"} if any(e["registrations"] for e in entities)
+               else set())
+            | ({"Link", "register_link"} if has_links else set())
+        ),
+        "orm_imports": isort_names(
+            {"Mapped", "mapped_column"} | ({"foreign", "relationship"} if has_links else set())
+        ),
         "uses_dt": bool(kinds & {"date", "datetime"}),
         "uses_decimal": "money" in kinds,
         "uses_enum": "enum" in kinds,
