@@ -153,8 +153,11 @@ def stack_problems(spec: AppSpec) -> list[str]:
         class_names: dict[str, str] = dict.fromkeys(STACK_CLASS_NAMES, "the fastapi stack")
         for entity in feature.entities:
             where = f"{feature.name}.{entity.name}"
-            for suffix in ("", "Create", "Read", "Filter", "Patch", "Sort"):
-                generated = pascal(entity.name) + suffix
+            suffixes = ("", "Create", "Read", "Filter", "Patch", "Sort", "Embed", "Embedded",
+                        "Detail")
+            link_classes = [link_table(entity, f)["class_name"] for f in entity.fields
+                            if f.type == "refs"]
+            for generated in [pascal(entity.name) + suffix for suffix in suffixes] + link_classes:
                 if class_names.get(generated) == "the fastapi stack":
                     problems.append(
                         f"{where}: its class {generated} clashes with a name the fastapi stack "
@@ -590,6 +593,23 @@ def _registration(entity: EntitySpec, field: FieldSpec) -> str:
     return "register_reference(\n" + call("Reference", args, indent=4) + ",\n)"
 
 
+def _embeds(entity: EntitySpec) -> list[dict[str, Any]]:
+    """What `?embed=` can inline in a read answer: the row a ref field names (`author_id` ->
+    `author`) and the rows a refs field links (`tag_ids` -> `tags`)."""
+    embeds = []
+    for field in entity.fields:
+        if field.type == "ref":
+            name = field.name.removesuffix("_id")
+            name = name if name != field.name else field.name + "_item"
+        elif field.type == "refs":
+            name = plural(field.name.removesuffix("_ids"))
+        else:
+            continue
+        embeds.append({"name": name, "field": field.name, "target": field.ref,
+                       "many": field.type == "refs", "optional": field.optional})
+    return embeds
+
+
 def _sort_members(fields: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The `sort` values of the list route: id, created_at and each sortable field, each
     ascending and descending (`-` first)."""
@@ -623,6 +643,7 @@ def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
         "ref_fields": [f for f in fields if f["ref"]],
         "registrations": [_registration(entity, f) for f in entity.fields if f.type == "ref"],
         "links": [link_table(entity, f) for f in entity.fields if f.type == "refs"],
+        "embeds": _embeds(entity),
         "not_null_names": [f["name"] for f in fields if not f["optional"]],
         "refs_literal": "{" + ", ".join(f"{py_str(f.name)}: {py_str(f.ref)}"
                                         for f in entity.fields if f.ref) + "}",
@@ -701,7 +722,12 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
         "model_imports": isort_names(e["class_name"] for e in entities),
         "shared_schema_imports": _shared_schema_imports(entities),
         "schema_imports": _schema_names(entities, ("Create", "Filter", "Patch")),
-        "api_schema_imports": _schema_names(entities, ("Create", "Filter", "Patch", "Read")),
+        "api_schema_imports": isort_names(
+            set(_schema_names(entities, ("Create", "Filter", "Patch", "Read")))
+            | {e["class_name"] + suffix for e in entities if e["embeds"]
+               for suffix in ("Detail", "Embed", "Embedded")}
+        ),
+        "has_embeds": any(e["embeds"] for e in entities),
         "filter_imports": _schema_names(entities, ("Filter",)),
     }
 
