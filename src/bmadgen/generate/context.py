@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
+from bmadgen.appspec import AppSpec, EntitySpec, EventSpec, FeatureSpec, FieldSpec
 from bmadgen.generate.pyfmt import call, fits, isort_modules, isort_names, py_literal, py_str
 from bmadgen.naming import plural
 
@@ -655,6 +655,60 @@ def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
     }
 
 
+CHANGE_VERBS = ("updated", "changed")
+DELETE_VERBS = ("deleted", "removed")
+
+
+def event_trigger(feature: FeatureSpec, event: EventSpec) -> dict[str, Any]:
+    """When the owning slice publishes `event` (docs/generation.md, "Events between slices").
+
+    The name reads `<entity>_<what>` (an entity of the slice; else its first entity and the
+    whole name): `created` fires on create; `updated`/`changed` on every update and patch;
+    `deleted`/`removed` on delete; `<field>_changed` when an update changes that field; a
+    member of an enum field (`post_published`: status published) or a bool field's name
+    (`seller_verified`: verified) when a create or an update leaves the field at that value
+    and it was not before; any other name on create."""
+    entity = feature.entities[0]
+    verb = event.name
+    for candidate in sorted(feature.entities, key=lambda e: -len(e.name)):
+        if event.name.startswith(candidate.name + "_"):
+            entity, verb = candidate, event.name.removeprefix(candidate.name + "_")
+            break
+    trigger: dict[str, Any] = {"name": event.name, "entity": entity.name, "field": None,
+                               "description": event.description}
+    fields = {f.name: f for f in entity.fields}
+    stem = next((verb.removesuffix("_" + v) for v in CHANGE_VERBS if verb.endswith("_" + v)), "")
+    if verb == "created":
+        return {**trigger, "kind": "create"}
+    if verb in CHANGE_VERBS:
+        return {**trigger, "kind": "change"}
+    if verb in DELETE_VERBS:
+        return {**trigger, "kind": "delete"}
+    if stem in fields and fields[stem].type != "refs":
+        field = fields[stem]
+        return {**trigger, "kind": "field_changes", "field": stem,
+                "testable": _samples(field)[0] != _samples(field)[1],
+                "value": _literal(_samples(field)[1])}
+    for field in entity.fields:
+        if field.type == "enum" and verb in (field.values or []):
+            others = [v for v in field.values or [] if v != verb]
+            return {**trigger, "kind": "becomes", "field": field.name, "value": py_str(verb),
+                    "other": py_str(others[0]) if others else None,
+                    "condition": f"item.{field.name} == {py_str(verb)}"}
+        if field.type == "bool" and field.name == verb:
+            return {**trigger, "kind": "becomes", "field": field.name, "value": "True",
+                    "other": "False", "condition": f"item.{field.name}"}
+    return {**trigger, "kind": "create"}
+
+
+def _consumed(spec: AppSpec, name: str) -> list[dict[str, Any]]:
+    """The events other slices publish that the slice `name` subscribes to."""
+    return [{"name": event.name, "publisher": feature.name, "handler": f"on_{event.name}",
+             "description": event.description or event.name.replace("_", " ")}
+            for feature in spec.features for event in feature.events
+            if name in event.consumers]
+
+
 def _schema_names(entities: list[dict[str, Any]], suffixes: tuple[str, ...]) -> list[str]:
     return isort_names({e["class_name"] + suffix for e in entities for suffix in suffixes})
 
@@ -680,8 +734,15 @@ def _shared_schema_imports(entities: list[dict[str, Any]]) -> list[str]:
     return isort_names({"ListQuery", "PatchBody"} | used)
 
 
-def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) -> dict[str, Any]:
+def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None,
+                    consumes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     entities = [entity_context(feature, e) for e in feature.entities]
+    triggers = [event_trigger(feature, event) for event in feature.events]
+    for entity in entities:
+        mine = [t for t in triggers if t["entity"] == entity["name"]]
+        entity["events"] = mine
+        entity["watched"] = sorted({t["field"] for t in mine
+                                    if t["kind"] in ("becomes", "field_changes")})
     kinds = {f.type for e in feature.entities for f in e.fields}
     column_types = {SA_TYPES[kind] for kind in kinds if kind in SA_TYPES}
     has_links = "refs" in kinds
@@ -728,6 +789,12 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
                for suffix in ("Detail", "Embed", "Embedded")}
         ),
         "has_embeds": any(e["embeds"] for e in entities),
+        "service_reference_imports": isort_names(
+            {"check_references", "release"}
+            | {"rows" if embed["many"] else "row" for e in entities for embed in e["embeds"]}
+        ),
+        "events": triggers,
+        "consumes": consumes or [],
         "filter_imports": _schema_names(entities, ("Filter",)),
     }
 
@@ -738,7 +805,7 @@ def app_context(spec: AppSpec) -> dict[str, Any]:
         "title": spec.title or pascal(spec.name),
         "description": spec.description,
         "python": spec.stack.python,
-        "features": [feature_context(f) for f in spec.features],
+        "features": [feature_context(f, consumes=_consumed(spec, f.name)) for f in spec.features],
         # The slices in the order ruff's isort wants their imports (th2 before th10).
         "import_order": isort_modules(f.name for f in spec.features),
     }
