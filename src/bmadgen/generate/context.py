@@ -386,10 +386,28 @@ def _value_constraints(field: FieldSpec) -> list[str]:
     return constraints
 
 
+def _description(field: FieldSpec) -> str:
+    """The field's description in the OpenAPI document: the spec's, then what the type implies
+    (the row a reference names, a money amount's bounds, which a string schema cannot hold)."""
+    parts = [field.description.strip()] if field.description.strip() else []
+    if field.type == "ref":
+        parts.append(f"The id of a {field.ref.replace('_', ' ') if field.ref else 'row'}.")
+    elif field.type == "refs":
+        parts.append(f"The ids of the {plural(field.ref or 'row').replace('_', ' ')} it links "
+                     "to (a set, answered in ascending order).")
+    elif field.type == "money":
+        bounds = [f"at least {_money(field.min)}" if field.min is not None else "",
+                  f"at most {_money(field.max)}" if field.max is not None else ""]
+        parts.append("An amount, " + " and ".join(b for b in bounds if b) + "."
+                     if any(bounds) else "An amount.")
+    return " ".join(parts)
+
+
 def _schema_constraints(field: FieldSpec) -> list[str]:
     constraints = _value_constraints(field)
-    if field.description:
-        constraints.append(f"description={py_str(field.description)}")
+    description = _description(field)
+    if description:
+        constraints.append(f"description={py_str(description)}")
     return constraints
 
 
@@ -620,10 +638,28 @@ def _sort_members(fields: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return members
 
 
+def _operations(feature: FeatureSpec, entity: EntitySpec) -> dict[str, str]:
+    """Each route's summary (the spec endpoint's own, else one from the entity's name) and the
+    description they share (the feature's and the entity's descriptions)."""
+    words = entity.name.replace("_", " ")
+    summaries = {"list": f"List {plural(entity.name).replace('_', ' ')}",
+                 "create": f"Create a {words}", "read": f"Read a {words}",
+                 "update": f"Replace a {words}", "patch": f"Change fields of a {words}",
+                 "delete": f"Delete a {words}"}
+    for endpoint in feature.endpoints:
+        if endpoint.entity == entity.name and endpoint.summary.strip():
+            summaries[endpoint.action] = " ".join(endpoint.summary.split())
+    text = " ".join(" ".join(part.split()) for part in (feature.description, entity.description)
+                    if part.strip())
+    return {**{k: py_str(v) for k, v in summaries.items()},
+            "description": f"description={py_str(text)}" if text else ""}
+
+
 def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
     fields = [field_context(entity, f) for f in entity.fields]
     path = collection_path(feature, entity)
     return {
+        "operations": _operations(feature, entity),
         "name": entity.name,
         "class_name": pascal(entity.name),
         "plural": plural(entity.name),
