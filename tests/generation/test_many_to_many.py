@@ -138,3 +138,21 @@ def test_links_hold_in_a_generated_app(tmp_path: Path) -> None:
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM post_tags").fetchone() == (0,)
         assert connection.execute("SELECT count(*) FROM tag").fetchone() == (1,)
+
+
+def test_names_the_links_would_take_are_checked_before_anything_is_written() -> None:
+    from bmadgen.generate.context import stack_problems
+
+    data = _spec_with({"name": "tag_links", "type": "str"})
+    data["features"][0]["entities"][1]["fields"] += [
+        {"name": "tag_item_id", "type": "ref", "ref": "tag"},
+        {"name": "tag", "type": "ref", "ref": "tag"},
+    ]
+    data["features"][1]["entities"].append({"name": "post_tags",
+                                            "fields": [{"name": "x", "type": "int"}]})
+    assert stack_problems(appspec.parse(data)) == [
+        "posts.post.tag_ids: its links attribute 'tag_links' clashes with a field; rename one",
+        ("posts.post.tag_ids: its link table 'post_tags' clashes with an entity's table; "
+         "rename one"),
+        "posts.post: two references embed as 'tag_item'; rename one",
+    ]

@@ -146,6 +146,7 @@ def stack_problems(spec: AppSpec) -> list[str]:
     """What the app spec allows but the fastapi stack cannot generate, all at once."""
     problems: list[str] = []
     collection_paths: dict[str, str] = {}
+    tables = {e.name for f in spec.features for e in f.entities}
     for feature in spec.features:
         problems.extend(_length_problems(feature))
         if feature.name in STACK_RESERVED_SLICE_NAMES:
@@ -182,6 +183,7 @@ def stack_problems(spec: AppSpec) -> list[str]:
                     )
         for entity in feature.entities:
             names = {f.name for f in entity.fields}
+            problems.extend(_relation_problems(feature, entity, tables))
             for field in entity.fields:
                 for suffix in RANGE_SUFFIXES:
                     if field.name.endswith(suffix) and field.name.removesuffix(suffix) in names:
@@ -202,6 +204,27 @@ def stack_problems(spec: AppSpec) -> list[str]:
         pascal_entities = [pascal(e.name) for e in feature.entities]
         for name in sorted({n for n in pascal_entities if pascal_entities.count(n) > 1}):
             problems.append(f"{feature.name}: two entities become the class name {name}")
+    return problems
+
+
+def _relation_problems(feature: FeatureSpec, entity: EntitySpec, tables: set[str]) -> list[str]:
+    """Names the generated links and embeds would take that clash with others: a field, an
+    entity's table (`tables`), another embed."""
+    problems = []
+    names = {f.name for f in entity.fields}
+    for field in entity.fields:
+        if field.type != "refs":
+            continue
+        link = link_table(entity, field)
+        if link["relationship"] in names:
+            problems.append(f"{feature.name}.{entity.name}.{field.name}: its links attribute "
+                            f"{link['relationship']!r} clashes with a field; rename one")
+        if link["table"] in tables:
+            problems.append(f"{feature.name}.{entity.name}.{field.name}: its link table "
+                            f"{link['table']!r} clashes with an entity's table; rename one")
+    embeds = [e["name"] for e in _embeds(entity)]
+    problems += [f"{feature.name}.{entity.name}: two references embed as {name!r}; rename one"
+                 for name in sorted({n for n in embeds if embeds.count(n) > 1})]
     return problems
 
 
@@ -465,7 +488,7 @@ def link_table(entity: EntitySpec, field: FieldSpec) -> dict[str, str]:
         "table": f"{entity.name}_{plural(stem)}",
         "class_name": pascal(entity.name) + pascal(stem) + "Link",
         "relationship": f"{stem}_links",
-        "creator": f"_{stem}_link",
+        "creator": f"_{entity.name}_{stem}_link",
         "source": entity.name,
         "source_column": f"{entity.name}_id",
         "target": field.ref or "",
