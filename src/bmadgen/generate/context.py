@@ -86,7 +86,7 @@ SHARED_SCHEMA_NAMES = {"url": "HttpUrlText", "money": "Money", "date": "IsoDate"
                        "datetime": "UtcDatetime"}
 SHARED_SCHEMA_CANDIDATES = frozenset(
     {*SHARED_SCHEMA_NAMES.values(), "MIN_BIGINT", "MAX_BIGINT", "SLUG_PATTERN", "JsonInt",
-     "JsonFloat", "UnsignedMoney", "IdList"}
+     "JsonFloat", "UnsignedMoney", "IdList", "json_bounds"}
 )
 PYDANTIC_CANDIDATES = frozenset({"EmailStr", "StrictBool"})
 DEFAULT_STR_LENGTH = 255
@@ -442,6 +442,14 @@ def _num_literal(field: FieldSpec, value: float) -> str:
     return repr(float(value))
 
 
+def _nullable_bounds(constraints: list[str]) -> list[str]:
+    """A nullable field's constraints, with the hook that writes its bounds into the OpenAPI
+    document as JSON Schema's (app.shared.schemas.json_bounds)."""
+    if any(c.startswith(("ge=", "le=")) for c in constraints):
+        return [*constraints, "json_schema_extra=json_bounds"]
+    return constraints
+
+
 def _field_line(declaration: str, constraints: list[str], default: str | None = None) -> str:
     args = ([f"default={default}"] if default is not None else []) + constraints
     if not args:
@@ -455,7 +463,8 @@ def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
     if not field.filterable:
         return []
     if field.type == "refs":
-        return [_field_line(f"{field.name}: int | None", ["ge=1", "le=MAX_BIGINT"], "None")]
+        return [_field_line(f"{field.name}: int | None",
+                            ["ge=1", "le=MAX_BIGINT", "json_schema_extra=json_bounds"], "None")]
     # Query parameters are text: the lax types read them (the strict ones would refuse all).
     query_type = base_type if field.type != "money" else _schema_type(field, "")
     query_type = {"date": "IsoDate", "datetime": "UtcDatetime"}.get(field.type, query_type)
@@ -463,7 +472,8 @@ def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
     names = [field.name]
     if field.type in RANGE_TYPES:
         names += [field.name + suffix for suffix in RANGE_SUFFIXES]
-    return [_field_line(f"{name}: {query_type} | None", constraints, default="None")
+    return [_field_line(f"{name}: {query_type} | None", _nullable_bounds(constraints),
+                        default="None")
             for name in names]
 
 
@@ -567,10 +577,15 @@ def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
         schema_line = call(f"{declaration} = Field", ["default_factory=list", *constraints],
                            indent=4)
     else:
-        schema_line = _field_line(declaration, constraints, "None" if field.optional else None)
+        schema_line = _field_line(
+            declaration,
+            _nullable_bounds(constraints) if field.optional else constraints,
+            "None" if field.optional else None,
+        )
     patch_line = _field_line(
         f"{field.name}: {schema_type} | None",
-        constraints if field.optional else [*constraints, "json_schema_extra=not_null"],
+        _nullable_bounds(constraints) if field.optional
+        else [*constraints, "json_schema_extra=not_null"],
         default="None",
     )
     if field.type == "refs":

@@ -116,6 +116,21 @@ class ListQuery(BaseModel):
     search: ClassVar[tuple[str, ...]] = ()
 
 
+def json_bounds(schema: dict[str, Any]) -> None:
+    """The JSON schema of a nullable bounded field: pydantic leaves the bounds under their
+    Python names (`ge`) in the non-null option. A number's become JSON Schema's (`minimum`); a
+    money amount is a string, which JSON Schema cannot bound, so its show as `x-minimum`."""
+    for option in [schema, *schema.get("anyOf", [])]:
+        for python_name, json_name in JSON_BOUNDS.items():
+            if python_name not in option:
+                continue
+            value = option.pop(python_name)
+            if option.get("type") in ("integer", "number"):
+                option[json_name] = value
+            else:
+                option["x-" + json_name] = str(value)
+
+
 def not_null(schema: dict[str, Any]) -> None:
     """The JSON schema of a PATCH field that may be left out but never set to null."""
     options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
@@ -124,10 +139,7 @@ def not_null(schema: dict[str, Any]) -> None:
     elif options:
         schema["anyOf"] = options
     schema.pop("default", None)
-    # pydantic leaves the bounds of a nullable number under their Python names here.
-    for python_name, json_name in JSON_BOUNDS.items():
-        if python_name in schema:
-            schema[json_name] = schema.pop(python_name)
+    json_bounds(schema)
 
 
 class PatchBody(BaseModel):
