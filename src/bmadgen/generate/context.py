@@ -736,43 +736,43 @@ DELETE_VERBS = ("deleted", "removed")
 def event_trigger(feature: FeatureSpec, event: EventSpec) -> dict[str, Any]:
     """When the owning slice publishes `event` (docs/generation.md, "Events between slices").
 
-    The name reads `<entity>_<what>` (an entity of the slice; else its first entity and the
-    whole name): `created` fires on create; `updated`/`changed` on every update and patch;
-    `deleted`/`removed` on delete; `<field>_changed` when an update changes that field; a
-    member of an enum field (`post_published`: status published) or a bool field's name
-    (`seller_verified`: verified) when a create or an update leaves the field at that value
-    and it was not before; any other name on create."""
-    entity = feature.entities[0]
-    verb = event.name
+    The name reads `<entity>_<what>` (an entity of the slice; else the whole name is `<what>`,
+    about the first entity it fits): `created` fires on create; `updated`/`changed` on every
+    update and patch; `deleted`/`removed` on delete; `<field>_changed` when an update changes
+    that field; a member of an enum field (`post_published`: status published) or a bool
+    field's name (`seller_verified`: verified) when a create or an update leaves the field at
+    that value and it was not before; any other name on create."""
+    entities, verb = list(feature.entities), event.name
     for candidate in sorted(feature.entities, key=lambda e: -len(e.name)):
         if event.name.startswith(candidate.name + "_"):
-            entity, verb = candidate, event.name.removeprefix(candidate.name + "_")
+            entities, verb = [candidate], event.name.removeprefix(candidate.name + "_")
             break
-    trigger: dict[str, Any] = {"name": event.name, "entity": entity.name, "field": None,
-                               "description": event.description}
-    fields = {f.name: f for f in entity.fields}
+    kind = ("create" if verb == "created" else "change" if verb in CHANGE_VERBS
+            else "delete" if verb in DELETE_VERBS else None)
+    if kind is not None:
+        return _trigger(event, entities[0], kind)
     stem = next((verb.removesuffix("_" + v) for v in CHANGE_VERBS if verb.endswith("_" + v)), "")
-    if verb == "created":
-        return {**trigger, "kind": "create"}
-    if verb in CHANGE_VERBS:
-        return {**trigger, "kind": "change"}
-    if verb in DELETE_VERBS:
-        return {**trigger, "kind": "delete"}
-    if stem in fields and fields[stem].type != "refs":
-        field = fields[stem]
-        return {**trigger, "kind": "field_changes", "field": stem,
-                "testable": _samples(field)[0] != _samples(field)[1],
-                "value": _literal(_samples(field)[1])}
-    for field in entity.fields:
-        if field.type == "enum" and verb in (field.values or []):
-            others = [v for v in field.values or [] if v != verb]
-            return {**trigger, "kind": "becomes", "field": field.name, "value": py_str(verb),
-                    "other": py_str(others[0]) if others else None,
-                    "condition": f"item.{field.name} == {py_str(verb)}"}
-        if field.type == "bool" and field.name == verb:
-            return {**trigger, "kind": "becomes", "field": field.name, "value": "True",
-                    "other": "False", "condition": f"item.{field.name}"}
-    return {**trigger, "kind": "create"}
+    for entity in entities:
+        for field in entity.fields:
+            if field.name == stem and field.type != "refs":
+                first, second = _samples(field)
+                return _trigger(event, entity, "field_changes", field=stem,
+                                testable=first != second, value=_literal(second))
+            if field.type == "enum" and verb in (field.values or []):
+                others = [v for v in field.values or [] if v != verb]
+                return _trigger(event, entity, "becomes", field=field.name, value=py_str(verb),
+                                other=py_str(others[0]) if others else None,
+                                condition=f"item.{field.name} == {py_str(verb)}")
+            if field.type == "bool" and field.name == verb:
+                return _trigger(event, entity, "becomes", field=field.name, value="True",
+                                other="False", condition=f"item.{field.name}")
+    return _trigger(event, entities[0], "create")
+
+
+def _trigger(event: EventSpec, entity: EntitySpec, kind: str, field: str | None = None,
+             **details: Any) -> dict[str, Any]:
+    return {"name": event.name, "entity": entity.name, "kind": kind, "field": field,
+            "description": event.description, **details}
 
 
 def _consumed(spec: AppSpec, name: str) -> list[dict[str, Any]]:
