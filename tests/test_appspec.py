@@ -100,8 +100,8 @@ def test_a_new_feature_takes_fields_in_the_command_line_syntax() -> None:
     ("fields", "message"),
     [
         (["title"], ("field 'title' must look like name:type (types: str, text, slug, email, "
-                     "url, int, float, money, bool, date, datetime, enum, ref)")),
-        (["x:str=abc"], "field 'x:str=abc': only enum and ref fields take '=...'"),
+                     "url, int, float, money, bool, date, datetime, enum, ref, refs)")),
+        (["x:str=abc"], "field 'x:str=abc': only enum, ref and refs fields take '=...'"),
         (["title:currency"], "app spec with the new slice is invalid"),
         (["owner_id:ref=ghost"], "app spec with the new slice is invalid"),
     ],

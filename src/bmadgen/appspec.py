@@ -30,7 +30,7 @@ from bmadgen.validation import identifier
 SPEC_FILENAME = "appspec.yaml"
 SPEC_VERSION: Literal[1] = 1
 FieldType = Literal["str", "text", "slug", "email", "url", "int", "float", "money", "bool", "date",
-                    "datetime", "enum", "ref"]
+                    "datetime", "enum", "ref", "refs"]
 OnDelete = Literal["restrict", "cascade"]
 TEXT_TYPES = ("str", "text", "slug")  # the types that take max_length
 NUMBER_TYPES = ("int", "float", "money")  # the types that take min and max
@@ -90,7 +90,10 @@ class FieldSpec(_Strict):
     optional: bool = False
     description: Text = ""
     values: list[str] | None = Field(default=None, description="enum members")
-    ref: str | None = Field(default=None, description="entity referenced by id (type ref)")
+    ref: str | None = Field(
+        default=None,
+        description="entity referenced by id (type ref), or linked by a list of ids (type refs)",
+    )
     on_delete: OnDelete | None = Field(
         default=None,
         description="ref fields: deleting the referenced row is refused while this one refers "
@@ -131,9 +134,12 @@ class FieldSpec(_Strict):
                 raise ValueError(f"enum field {self.name!r} has duplicate values")
         elif self.values is not None:
             raise ValueError(f"'values' is only for enum fields, not {self.type}")
-        if self.type == "ref":
+        if self.type in ("ref", "refs"):
             if not self.ref:
-                raise ValueError(f"ref field {self.name!r} needs 'ref' (the entity it points to)")
+                raise ValueError(f"{self.type} field {self.name!r} needs 'ref' (the entity it "
+                                 "points to)")
+            if self.type == "refs":
+                self._links_options()
         elif self.ref is not None or self.on_delete is not None:
             option = "ref" if self.ref is not None else "on_delete"
             raise ValueError(f"'{option}' is only for ref fields, not {self.type}")
@@ -150,6 +156,18 @@ class FieldSpec(_Strict):
             raise ValueError(f"int field {self.name!r} has no whole number between min "
                              f"{self.min} and max {self.max}")
         return self
+
+    def _links_options(self) -> None:
+        """A refs field is a set of links (many-to-many): named `<thing>_ids`, never null
+        (left out, it links nothing), and deleting either side removes only the link."""
+        if not self.name.endswith("_ids") or self.name == "_ids":
+            raise ValueError(f"refs field {self.name!r} must be named <thing>_ids, as "
+                             f"{self.ref}_ids")
+        for option in ("on_delete", "unique", "optional"):
+            if getattr(self, option) not in (None, False):
+                raise ValueError(f"'{option}' is not for refs fields ({self.name!r}): a link "
+                                 "list may always be left out, and deleting either side "
+                                 "removes only the links")
 
 
 class EntitySpec(_Strict):
@@ -290,11 +308,15 @@ class AppSpec(_Strict):
         for feature in self.features:
             for entity in feature.entities:
                 for f in entity.fields:
-                    if f.type == "ref" and f.ref not in entities:
+                    if f.type in ("ref", "refs") and f.ref not in entities:
                         problems.append(
                             f"{feature.name}.{entity.name}.{f.name} references missing entity "
                             f"{f.ref!r}"
                         )
+                    if f.type == "refs" and f.ref == entity.name:
+                        problems.append(f"{feature.name}.{entity.name}.{f.name}: a refs field "
+                                        "cannot link an entity to itself")
+        problems += _event_problems(self.features)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -307,6 +329,23 @@ class AppSpec(_Strict):
 
     def entity_owner(self) -> dict[str, str]:
         return {e.name: f.name for f in self.features for e in f.entities}
+
+
+def _event_problems(features: list[FeatureSpec]) -> list[str]:
+    """Each event name is published by one slice only, and its consumers are slices."""
+    problems: list[str] = []
+    names = {feature.name for feature in features}
+    publishers: dict[str, str] = {}
+    for feature in features:
+        for event in feature.events:
+            if event.name in publishers:
+                problems.append(f"event {event.name!r} is published by both "
+                                f"{publishers[event.name]!r} and {feature.name!r}")
+            publishers.setdefault(event.name, feature.name)
+            problems += [f"{feature.name}: event {event.name!r} names consumer {consumer!r}, "
+                         "which is not a slice of the app"
+                         for consumer in event.consumers if consumer not in names]
+    return problems
 
 
 def format_errors(exc: ValidationError) -> list[str]:
@@ -349,7 +388,7 @@ def _raw_cross_reference_problems(data: dict[str, Any]) -> list[str]:
                 if field.get("name") in seen:
                     problems.append(f"{path}.name: duplicate field {field.get('name')!r}")
                 seen.add(str(field.get("name")))
-                if field.get("type") == "ref" and isinstance(field.get("ref"), str):
+                if field.get("type") in ("ref", "refs") and isinstance(field.get("ref"), str):
                     refs.append((f"{path}.ref", field["ref"]))
     problems += [f"{path}: references missing entity {target!r}"
                  for path, target in refs if target not in entities]
@@ -409,7 +448,8 @@ DEFAULT_FIELDS: tuple[dict[str, object], ...] = (
 
 
 def parse_field(text: str) -> dict[str, object]:
-    """`name:type`, `name:type?` (optional), `status:enum=a|b`, `owner_id:ref=user`."""
+    """`name:type`, `name:type?` (optional), `status:enum=a|b`, `owner_id:ref=user`,
+    `tag_ids:refs=tag` (links to any number of tags)."""
     name, sep, kind = text.partition(":")
     if not sep or not name or not kind:
         raise InvalidInput(f"field {text!r} must look like name:type (types: {', '.join(FIELD_TYPES)})")
@@ -421,10 +461,10 @@ def parse_field(text: str) -> dict[str, object]:
         field["optional"] = True
     if kind == "enum":
         field["values"] = [v for v in argument.split("|") if v]
-    elif kind == "ref":
+    elif kind in ("ref", "refs"):
         field["ref"] = argument
     elif argument:
-        raise InvalidInput(f"field {text!r}: only enum and ref fields take '=...'")
+        raise InvalidInput(f"field {text!r}: only enum, ref and refs fields take '=...'")
     return field
 
 
@@ -470,7 +510,7 @@ def references_to(spec: AppSpec, name: str) -> list[str]:
     deleting a referenced row does (`feature.entity.field -> entity (on_delete ...)`)."""
     owned = {e.name for e in spec.feature(name).entities}
     return [f"{feature.name}.{entity.name}.{field.name} -> {field.ref} "
-            f"(on_delete {field.on_delete or 'restrict'})"
+            + ("(links)" if field.type == "refs" else f"(on_delete {field.on_delete or 'restrict'})")
             for feature in spec.features if feature.name != name
             for entity in feature.entities for field in entity.fields if field.ref in owned]
 
@@ -485,6 +525,7 @@ def references_from(spec: AppSpec, name: str) -> list[str]:
             if field.ref is None:
                 continue
             effect = ("deletes these rows too" if field.on_delete == "cascade"
+                      else "removes only its links to these rows" if field.type == "refs"
                       else "is refused (409) while these rows refer to it")
             lines.append(f"{entity.name}.{field.name} refers to {field.ref} (slice "
                          f"{owner[field.ref]}): deleting a {field.ref} {effect}")
@@ -496,6 +537,10 @@ def without_feature(spec: AppSpec, name: str) -> AppSpec:
     InvalidInput naming every field of another feature that refers to one of its entities)."""
     spec.feature(name)
     features = [f for f in spec.features if f.name != name]
+    # Its events lose it as a consumer: a publisher never depends on who listens.
+    features = [f.model_copy(update={"events": [
+        e.model_copy(update={"consumers": [c for c in e.consumers if c != name]})
+        for e in f.events]}) for f in features]
     if not features:
         raise InvalidInput(f"cannot remove {name!r}: an app needs at least one slice")
     dependants = references_to(spec, name)

@@ -34,6 +34,15 @@ def page_name(feature_name: str) -> str:
     return f"{feature_name}.html"
 
 
+def _summary(action: Action, entity: str) -> str:
+    """An endpoint's summary as the OpenAPI document shows it: "List posts", "Read a post"."""
+    words = entity.replace("_", " ")
+    if action == "list":
+        return f"List {plural(entity).replace('_', ' ')}"
+    verb = {"create": "Create", "read": "Read", "update": "Replace", "delete": "Delete"}[action]
+    return f"{verb} a {words}"
+
+
 class PlannedStory(BaseModel):
     fr_id: str
     story: Story
@@ -62,7 +71,7 @@ class PlannedFeature(BaseModel):
             base = "/" + plural(entity.name).replace("_", "-")  # URL style: /cart-items
             for method, suffix, action in CRUD:
                 out.append(EndpointSpec(method=method, path=base + suffix, entity=entity.name,
-                                        action=action, summary=f"{action} {entity.name}"))
+                                        action=action, summary=_summary(action, entity.name)))
         return out
 
 
@@ -112,7 +121,8 @@ class Plan(BaseModel):
             for entity in feature.entities:
                 # A reference to an entity of a slice that was not chosen is left out, so the
                 # spec stays valid whatever subset of slices a person picks.
-                fields = [f for f in entity.fields if f.type != "ref" or f.ref in kept_entities]
+                fields = [f for f in entity.fields
+                          if f.type not in ("ref", "refs") or f.ref in kept_entities]
                 dropped += [f"{entity.name}.{f.name}" for f in entity.fields if f not in fields]
                 entities.append(entity.model_copy(update={"fields": fields}))
             events = [e.model_copy(update={"consumers": [c for c in e.consumers if c in names]})

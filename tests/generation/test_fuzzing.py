@@ -3,8 +3,8 @@ project type, run live over uvicorn on a SQLite file.
 
 One check is narrowed, for the reasons docs/generation.md gives: `positive_data_acceptance`
 also accepts 422 on the operations whose body holds
-- a reference (`ref` field): no OpenAPI schema can say which ids exist, and a reference to a
-  missing row is refused by design;
+- a reference (`ref` field) or a link list (`refs` field): no OpenAPI schema can say which
+  ids exist, and a reference to a missing row is refused by design;
 - an `email` field: JSON Schema's `format: email` admits addresses at reserved names
   (`x@localhost`, `x@a.test`) that email-validator refuses on purpose.
 Every other check runs as schemathesis ships it, on every operation."""
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 5  # per operation and phase: about 30 s an app on two shared CPUs
 
 
-NARROWED_TYPES = ("ref", "email")
+NARROWED_TYPES = ("ref", "refs", "email")
 
 
 def _narrowed_operations(spec: AppSpec) -> list[str]:

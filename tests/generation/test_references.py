@@ -1,7 +1,9 @@
 """Acceptance: in the app generated for every project type, a reference to a row that does not
 exist is refused (422 naming the field) and deleting a referenced row follows the spec's
-`on_delete` (restrict: 409 naming the dependants; cascade: they go too). The rows are built
-from the generated tests' own sample payloads, the referenced rows created first."""
+`on_delete` (restrict: 409 naming the dependants; cascade: they go too); a many-to-many link
+(refs field) to a missing row is refused the same way, and deleting the linked row removes
+only the link. The rows are built from the generated tests' own sample payloads, the
+referenced rows created first."""
 
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ def create(client, entity, made):
         payload = sample(entity)
         for field, target in entities[entity]["refs"].items():
             payload[field] = create(client, target, made)["id"]
+        for field, target in entities[entity]["links"].items():
+            payload[field] = [create(client, target, made)["id"]]
         response = client.post(entities[entity]["path"], json=payload)
         assert response.status_code == 201, (entity, response.text)
         made[entity] = response.json()
@@ -53,6 +57,25 @@ for case in cases:
         payload = sample(source)
         for other, other_target in entities[source]["refs"].items():
             payload[other] = create(client, other_target, made)["id"]
+        for other, other_target in entities[source]["links"].items():
+            payload[other] = [create(client, other_target, made)["id"]]
+        if on_delete == "links":  # a refs field: the linked row goes, only the link with it
+            payload[field] = [999999]
+            refused = client.post(entities[source]["path"], json=payload)
+            assert refused.status_code == 422, (case, refused.text)
+            assert refused.json()["errors"][0]["loc"] == ["body", field], refused.text
+            payload[field] = [create(client, target, made)["id"]]
+            row = client.post(entities[source]["path"], json=payload)
+            assert row.status_code == 201, (case, row.text)
+            assert row.json()[field] == payload[field], row.text
+            linked = client.get(entities[source]["path"], params={field: payload[field][0]})
+            assert row.json()["id"] in [item["id"] for item in linked.json()["items"]]
+            deleted = client.delete(f"{entities[target]['path']}/{payload[field][0]}")
+            assert deleted.status_code == 204, (case, deleted.text)
+            row_path = f"{entities[source]['path']}/{row.json()['id']}"
+            assert client.get(row_path).json()[field] == [], case
+            print("checked", case)
+            continue
         payload[field] = 999999
         refused = client.post(entities[source]["path"], json=payload)
         assert refused.status_code == 422, (case, refused.text)
@@ -103,10 +126,12 @@ def test_references_hold_in_every_project_type(type_name: str, tmp_path: Path) -
     env = dict(os.environ)
     entities = {
         entity.name: {"slice": feature.name, "path": collection_path(feature, entity),
-                      "refs": {f.name: f.ref for f in entity.fields if f.ref}}
+                      "refs": {f.name: f.ref for f in entity.fields if f.type == "ref"},
+                      "links": {f.name: f.ref for f in entity.fields if f.type == "refs"}}
         for feature in spec.features for entity in feature.entities
     }
-    cases = [(entity.name, f.name, f.ref, f.on_delete or "restrict")
+    cases = [(entity.name, f.name, f.ref,
+              "links" if f.type == "refs" else f.on_delete or "restrict")
              for feature in spec.features for entity in feature.entities
              for f in entity.fields if f.ref]
     if not cases:  # only portfolio declares none; another type losing its refs fails here

@@ -51,8 +51,8 @@ def test_regen_keeps_a_user_edit_to_a_route(generated_shop: Path) -> None:
 
 def test_template_change_arrives_and_user_edit_survives(generated_shop: Path, tmp_path: Path) -> None:
     stacks = _stack_copy(tmp_path)
-    _edit(generated_shop, API, '    return ProductRead.model_validate(item)\n\n\n@router.put',
-          '    return ProductRead.model_validate(item)  # mine\n\n\n@router.put')
+    _edit(generated_shop, API, '    return answer\n\n\n@router.put',
+          '    return answer  # mine\n\n\n@router.put')
     _edit_template(stacks, "def list_{{ entity.plural }}(\n",
                    "def list_{{ entity.plural }}(  # noqa: D103\n")
     other = tree(generated_shop)

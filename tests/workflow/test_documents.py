@@ -237,7 +237,10 @@ def test_the_app_spec_is_the_providers_and_is_checked_before_anything_is_written
     class OneSlice(OfflineProvider):
         def appspec(self, plan):
             spec = super().appspec(plan)
-            return spec.model_copy(update={"features": spec.features[:1]})
+            # Its events keep no consumer: the app spec refuses one that is not a slice.
+            first = spec.features[0]
+            events = [e.model_copy(update={"consumers": []}) for e in first.events]
+            return spec.model_copy(update={"features": [first.model_copy(update={"events": events})]})
 
     monkeypatch.setattr(engine, "get_provider", lambda _name: OneSlice())
     run_until(store, shop, "architecture")

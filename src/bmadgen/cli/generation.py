@@ -28,7 +28,8 @@ FIELD_OPTION = typer.Option(
     "--field",
     "-f",
     help="name:type, repeatable. Types: str text int float bool date datetime enum=a|b "
-    "ref=entity; a trailing ? makes it optional. Default: name:str, description:text?",
+    "ref=entity refs=entity (links, as tag_ids:refs=tag); a trailing ? makes it optional. "
+    "Default: name:str, description:text?",
 )
 DRY_RUN_OPTION = typer.Option(False, "--dry-run", help="Print the file plan; write nothing.")
 

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
+from bmadgen.appspec import AppSpec, EntitySpec, EventSpec, FeatureSpec, FieldSpec
 from bmadgen.generate.pyfmt import call, fits, isort_modules, isort_names, py_literal, py_str
 from bmadgen.naming import plural
 
@@ -36,7 +36,8 @@ STACK_CLASS_NAMES = frozenset(
      "HttpUrlText", "EmailStr", "Cents", "UtcDateTime", "BigId", "BigInteger", "ForeignKey",
      "ListQuery", "PatchBody", "Reference", "SkipJsonSchema", "Decimal", "ClassVar",
      "MIN_BIGINT", "MAX_BIGINT", "MAX_SEARCH_LENGTH", "SLUG_PATTERN", "PATH", "Generator",
-     "MetaData", "Column", "MonkeyPatch"}
+     "MetaData", "Column", "MonkeyPatch", "IdList", "AssociationProxy", "Link", "Event",
+     "Embedded"}
 )
 # Slice names whose `<name>_page` route function would shadow an import of ui.py.
 STACK_RESERVED_SLICE_NAMES = frozenset({"render"})
@@ -75,16 +76,17 @@ PY_TYPES = {
     "date": "dt.date",
     "datetime": "dt.datetime",
     "ref": "int",
+    "refs": "list[int]",
 }
 SCHEMA_TYPES = {**PY_TYPES, "int": "JsonInt", "float": "JsonFloat", "bool": "StrictBool",
                 "ref": "JsonInt", "email": "EmailStr", "url": "HttpUrlText", "money": "Money",
-                "date": "IsoDate", "datetime": "UtcDatetime"}
+                "date": "IsoDate", "datetime": "UtcDatetime", "refs": "IdList"}
 # What app.shared.schemas provides, by the spec type that needs it.
 SHARED_SCHEMA_NAMES = {"url": "HttpUrlText", "money": "Money", "date": "IsoDate",
                        "datetime": "UtcDatetime"}
 SHARED_SCHEMA_CANDIDATES = frozenset(
     {*SHARED_SCHEMA_NAMES.values(), "MIN_BIGINT", "MAX_BIGINT", "SLUG_PATTERN", "JsonInt",
-     "JsonFloat", "UnsignedMoney"}
+     "JsonFloat", "UnsignedMoney", "IdList", "json_bounds"}
 )
 PYDANTIC_CANDIDATES = frozenset({"EmailStr", "StrictBool"})
 DEFAULT_STR_LENGTH = 255
@@ -144,6 +146,7 @@ def stack_problems(spec: AppSpec) -> list[str]:
     """What the app spec allows but the fastapi stack cannot generate, all at once."""
     problems: list[str] = []
     collection_paths: dict[str, str] = {}
+    tables = {e.name for f in spec.features for e in f.entities}
     for feature in spec.features:
         problems.extend(_length_problems(feature))
         if feature.name in STACK_RESERVED_SLICE_NAMES:
@@ -151,8 +154,11 @@ def stack_problems(spec: AppSpec) -> list[str]:
         class_names: dict[str, str] = dict.fromkeys(STACK_CLASS_NAMES, "the fastapi stack")
         for entity in feature.entities:
             where = f"{feature.name}.{entity.name}"
-            for suffix in ("", "Create", "Read", "Filter", "Patch", "Sort"):
-                generated = pascal(entity.name) + suffix
+            suffixes = ("", "Create", "Read", "Filter", "Patch", "Sort", "Embed", "Embedded",
+                        "Detail")
+            link_classes = [link_table(entity, f)["class_name"] for f in entity.fields
+                            if f.type == "refs"]
+            for generated in [pascal(entity.name) + suffix for suffix in suffixes] + link_classes:
                 if class_names.get(generated) == "the fastapi stack":
                     problems.append(
                         f"{where}: its class {generated} clashes with a name the fastapi stack "
@@ -177,6 +183,7 @@ def stack_problems(spec: AppSpec) -> list[str]:
                     )
         for entity in feature.entities:
             names = {f.name for f in entity.fields}
+            problems.extend(_relation_problems(feature, entity, tables))
             for field in entity.fields:
                 for suffix in RANGE_SUFFIXES:
                     if field.name.endswith(suffix) and field.name.removesuffix(suffix) in names:
@@ -197,6 +204,27 @@ def stack_problems(spec: AppSpec) -> list[str]:
         pascal_entities = [pascal(e.name) for e in feature.entities]
         for name in sorted({n for n in pascal_entities if pascal_entities.count(n) > 1}):
             problems.append(f"{feature.name}: two entities become the class name {name}")
+    return problems
+
+
+def _relation_problems(feature: FeatureSpec, entity: EntitySpec, tables: set[str]) -> list[str]:
+    """Names the generated links and embeds would take that clash with others: a field, an
+    entity's table (`tables`), another embed."""
+    problems = []
+    names = {f.name for f in entity.fields}
+    for field in entity.fields:
+        if field.type != "refs":
+            continue
+        link = link_table(entity, field)
+        if link["relationship"] in names:
+            problems.append(f"{feature.name}.{entity.name}.{field.name}: its links attribute "
+                            f"{link['relationship']!r} clashes with a field; rename one")
+        if link["table"] in tables:
+            problems.append(f"{feature.name}.{entity.name}.{field.name}: its link table "
+                            f"{link['table']!r} clashes with an entity's table; rename one")
+    embeds = [e["name"] for e in _embeds(entity)]
+    problems += [f"{feature.name}.{entity.name}: two references embed as {name!r}; rename one"
+                 for name in sorted({n for n in embeds if embeds.count(n) > 1})]
     return problems
 
 
@@ -292,6 +320,8 @@ def _samples(field: FieldSpec) -> tuple[object, object]:
     if kind == "enum":
         assert field.values
         return field.values[0], field.values[-1]
+    if kind == "refs":
+        return [1], [2]  # links to the rows the tests' stand-in tables hold
     return 1, 2  # ref: ids of rows the tests create
 
 
@@ -299,8 +329,15 @@ class TooLong(int):
     """A string one character over max_length, written as an expression, not a literal."""
 
 
+def _literal(value: object) -> str:
+    """A Python literal, lists (of refs fields) included."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    return py_literal(value)
+
+
 def _bad_literal(value: object) -> str:
-    return f'"x" * {int(value)}' if isinstance(value, TooLong) else py_literal(value)
+    return f'"x" * {int(value)}' if isinstance(value, TooLong) else _literal(value)
 
 
 def max_length(field: FieldSpec) -> int | None:
@@ -327,6 +364,8 @@ def _invalid(field: FieldSpec) -> list[object]:
         return ["not a url", 12345]
     if kind in ("int", "ref"):
         return ["1", 1.5, True, 2**63]
+    if kind == "refs":
+        return [1, ["1"], [0], [True], [2**63], None]
     if kind == "float":
         return ["1.5", True]
     if kind == "money":
@@ -370,10 +409,28 @@ def _value_constraints(field: FieldSpec) -> list[str]:
     return constraints
 
 
+def _description(field: FieldSpec) -> str:
+    """The field's description in the OpenAPI document: the spec's, then what the type implies
+    (the row a reference names, a money amount's bounds, which a string schema cannot hold)."""
+    parts = [field.description.strip()] if field.description.strip() else []
+    if field.type == "ref":
+        parts.append(f"The id of a {field.ref.replace('_', ' ') if field.ref else 'row'}.")
+    elif field.type == "refs":
+        parts.append(f"The ids of the {plural(field.ref or 'row').replace('_', ' ')} it links "
+                     "to (a set, answered in ascending order).")
+    elif field.type == "money":
+        bounds = [f"at least {_money(field.min)}" if field.min is not None else "",
+                  f"at most {_money(field.max)}" if field.max is not None else ""]
+        parts.append("An amount, " + " and ".join(b for b in bounds if b) + "."
+                     if any(bounds) else "An amount.")
+    return " ".join(parts)
+
+
 def _schema_constraints(field: FieldSpec) -> list[str]:
     constraints = _value_constraints(field)
-    if field.description:
-        constraints.append(f"description={py_str(field.description)}")
+    description = _description(field)
+    if description:
+        constraints.append(f"description={py_str(description)}")
     return constraints
 
 
@@ -385,6 +442,14 @@ def _num_literal(field: FieldSpec, value: float) -> str:
     return repr(float(value))
 
 
+def _nullable_bounds(constraints: list[str]) -> list[str]:
+    """A nullable field's constraints, with the hook that writes its bounds into the OpenAPI
+    document as JSON Schema's (app.shared.schemas.json_bounds)."""
+    if any(c.startswith(("ge=", "le=")) for c in constraints):
+        return [*constraints, "json_schema_extra=json_bounds"]
+    return constraints
+
+
 def _field_line(declaration: str, constraints: list[str], default: str | None = None) -> str:
     args = ([f"default={default}"] if default is not None else []) + constraints
     if not args:
@@ -394,9 +459,12 @@ def _field_line(declaration: str, constraints: list[str], default: str | None = 
 
 def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
     """The list route's query parameters for the field: equal to it, and for numbers and
-    dates at least (_min) and at most (_max)."""
+    dates at least (_min) and at most (_max); for a refs field, linked to the id."""
     if not field.filterable:
         return []
+    if field.type == "refs":
+        return [_field_line(f"{field.name}: int | None",
+                            ["ge=1", "le=MAX_BIGINT", "json_schema_extra=json_bounds"], "None")]
     # Query parameters are text: the lax types read them (the strict ones would refuse all).
     query_type = base_type if field.type != "money" else _schema_type(field, "")
     query_type = {"date": "IsoDate", "datetime": "UtcDatetime"}.get(field.type, query_type)
@@ -404,7 +472,8 @@ def _filter_lines(field: FieldSpec, base_type: str) -> list[str]:
     names = [field.name]
     if field.type in RANGE_TYPES:
         names += [field.name + suffix for suffix in RANGE_SUFFIXES]
-    return [_field_line(f"{name}: {query_type} | None", constraints, default="None")
+    return [_field_line(f"{name}: {query_type} | None", _nullable_bounds(constraints),
+                        default="None")
             for name in names]
 
 
@@ -427,6 +496,55 @@ def column_flags(field: FieldSpec) -> tuple[bool, bool]:
     too, for the migrations)."""
     unique = field.unique
     return unique, not unique and (field.type == "ref" or (field.filterable and field.type != "text"))
+
+
+def link_table(entity: EntitySpec, field: FieldSpec) -> dict[str, str]:
+    """The association table of a refs field: `<entity>_<things>` (from `<thing>_ids`), with
+    `<entity>_id` and `<ref>_id` as its composite primary key, the second also indexed."""
+    stem = field.name.removesuffix("_ids")
+    return {
+        "table": f"{entity.name}_{plural(stem)}",
+        "class_name": pascal(entity.name) + pascal(stem) + "Link",
+        "relationship": f"{stem}_links",
+        "creator": f"_{entity.name}_{stem}_link",
+        "source": entity.name,
+        "source_column": f"{entity.name}_id",
+        "target": field.ref or "",
+        "target_column": f"{field.ref}_id",
+        "field": field.name,
+        "registration": _link_registration(entity, field, stem),
+    }
+
+
+def _link_registration(entity: EntitySpec, field: FieldSpec, stem: str) -> str:
+    """`register_link(Link(...))`: deleting the linked row removes the links to it."""
+    class_name = pascal(entity.name) + pascal(stem) + "Link"
+    args = [py_str(entity.name), f"{class_name}.__table__", py_str(f"{entity.name}_id"),
+            py_str(field.ref or ""), py_str(f"{field.ref}_id")]
+    inner = call("Link", args)
+    if fits(f"    {inner}"):
+        return call("register_link", [inner])
+    return "register_link(\n" + call("Link", args, indent=4) + ",\n)"
+
+
+def _link_lines(entity: EntitySpec, field: FieldSpec) -> str:
+    """The relationship to the link rows and the list of ids read and written through it."""
+    link = link_table(entity, field)
+    model = pascal(entity.name)
+    join = f"lambda: {model}.id == foreign({link['class_name']}.{link['source_column']})"
+    relationship = call(
+        f"{link['relationship']}: Mapped[list[{link['class_name']}]] = relationship",
+        [f"primaryjoin={join}", 'cascade="all, delete-orphan"', 'lazy="selectin"',
+         f"order_by={link['class_name']}.{link['target_column']}"],
+        indent=4,
+    )
+    proxy = call(
+        f"{field.name}: AssociationProxy[list[int]] = association_proxy",
+        [py_str(link["relationship"]), py_str(link["target_column"]),
+         f"creator={link['creator']}"],
+        indent=4,
+    )
+    return relationship + "\n" + proxy
 
 
 def _column(field: FieldSpec, enum_class: str) -> list[str]:
@@ -452,6 +570,12 @@ def _schema_type(field: FieldSpec, enum_class: str) -> str:
     return SCHEMA_TYPES[field.type]
 
 
+def _example(field: FieldSpec, sample: object) -> str:
+    """The field's example in the OpenAPI document: the generated tests' first sample, valid
+    for its type and bounds."""
+    return f"examples=[{_literal(sample)}]"
+
+
 def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
     enum_class = pascal(entity.name) + pascal(field.name)
     base_type = enum_class if field.type == "enum" else PY_TYPES[field.type]
@@ -459,17 +583,30 @@ def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
     annotation = f"{base_type} | None" if field.optional else base_type
     schema_annotation = f"{schema_type} | None" if field.optional else schema_type
     sample_a, sample_b = _samples(field)
-    constraints = _schema_constraints(field)
+    constraints = [*_schema_constraints(field), _example(field, sample_a)]
     declaration = f"{field.name}: {schema_annotation}"
-    schema_line = _field_line(declaration, constraints, "None" if field.optional else None)
+    if field.type == "refs":
+        schema_line = call(f"{declaration} = Field", ["default_factory=list", *constraints],
+                           indent=4)
+    else:
+        schema_line = _field_line(
+            declaration,
+            _nullable_bounds(constraints) if field.optional else constraints,
+            "None" if field.optional else None,
+        )
     patch_line = _field_line(
         f"{field.name}: {schema_type} | None",
-        constraints if field.optional else [*constraints, "json_schema_extra=not_null"],
+        _nullable_bounds(constraints) if field.optional
+        else [*constraints, "json_schema_extra=not_null"],
         default="None",
     )
-    column_line = call(
-        f"{field.name}: Mapped[{annotation}] = mapped_column", _column(field, enum_class), indent=4
-    )
+    if field.type == "refs":
+        column_line = _link_lines(entity, field)
+    else:
+        column_line = call(
+            f"{field.name}: Mapped[{annotation}] = mapped_column", _column(field, enum_class),
+            indent=4,
+        )
     bad_values = [_bad_literal(value) for value in _invalid(field)]
     for bound, step in ((field.min, -1), (field.max, 1)):
         if bound is not None:
@@ -484,6 +621,10 @@ def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
         "unique": field.unique,
         "filterable": field.filterable,
         "ref": field.ref,
+        "links": field.type == "refs",
+        "link": link_table(entity, field) if field.type == "refs" else None,
+        "filter_value": "1" if field.type == "refs" else py_literal(sample_a),
+        "missing_value": "[3]" if field.type == "refs" else "3",
         "on_delete": field.on_delete or "restrict",
         "enum_class": enum_class if field.type == "enum" else None,
         "enum_members": [(value.upper(), value) for value in field.values or []],
@@ -494,8 +635,8 @@ def field_context(entity: EntitySpec, field: FieldSpec) -> dict[str, Any]:
         "schema_line": schema_line,
         "patch_line": patch_line,
         "column_line": column_line,
-        "sample_a": py_literal(sample_a),
-        "sample_b": py_literal(sample_b),
+        "sample_a": _literal(sample_a),
+        "sample_b": _literal(sample_b),
         "ordered": _ordered(field, sample_a, sample_b),
         "distinct": sample_a != sample_b,
         "bad_values": bad_values,
@@ -520,6 +661,23 @@ def _registration(entity: EntitySpec, field: FieldSpec) -> str:
     return "register_reference(\n" + call("Reference", args, indent=4) + ",\n)"
 
 
+def _embeds(entity: EntitySpec) -> list[dict[str, Any]]:
+    """What `?embed=` can inline in a read answer: the row a ref field names (`author_id` ->
+    `author`) and the rows a refs field links (`tag_ids` -> `tags`)."""
+    embeds = []
+    for field in entity.fields:
+        if field.type == "ref":
+            name = field.name.removesuffix("_id")
+            name = name if name != field.name else field.name + "_item"
+        elif field.type == "refs":
+            name = plural(field.name.removesuffix("_ids"))
+        else:
+            continue
+        embeds.append({"name": name, "field": field.name, "target": field.ref,
+                       "many": field.type == "refs", "optional": field.optional})
+    return embeds
+
+
 def _sort_members(fields: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The `sort` values of the list route: id, created_at and each sortable field, each
     ascending and descending (`-` first)."""
@@ -530,10 +688,28 @@ def _sort_members(fields: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return members
 
 
+def _operations(feature: FeatureSpec, entity: EntitySpec) -> dict[str, str]:
+    """Each route's summary (the spec endpoint's own, else one from the entity's name) and the
+    description they share (the feature's and the entity's descriptions)."""
+    words = entity.name.replace("_", " ")
+    summaries = {"list": f"List {plural(entity.name).replace('_', ' ')}",
+                 "create": f"Create a {words}", "read": f"Read a {words}",
+                 "update": f"Replace a {words}", "patch": f"Change fields of a {words}",
+                 "delete": f"Delete a {words}"}
+    for endpoint in feature.endpoints:
+        if endpoint.entity == entity.name and endpoint.summary.strip():
+            summaries[endpoint.action] = " ".join(endpoint.summary.split())
+    text = " ".join(" ".join(part.split()) for part in (feature.description, entity.description)
+                    if part.strip())
+    return {**{k: py_str(v) for k, v in summaries.items()},
+            "description": f"description={py_str(text)}" if text else ""}
+
+
 def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
     fields = [field_context(entity, f) for f in entity.fields]
     path = collection_path(feature, entity)
     return {
+        "operations": _operations(feature, entity),
         "name": entity.name,
         "class_name": pascal(entity.name),
         "plural": plural(entity.name),
@@ -547,11 +723,14 @@ def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
         "sort_fields": [f for f in fields if f["sortable"] and f["distinct"]],
         "sort_members": _sort_members(fields),
         "search_fields": [f["name"] for f in fields if f["searchable"]],
-        "required_fields": [f for f in fields if not f["optional"]],
-        "required_names": [f["name"] for f in fields if not f["optional"]],
+        "required_fields": [f for f in fields if not f["optional"] and not f["links"]],
+        "required_names": [f["name"] for f in fields if not f["optional"] and not f["links"]],
         "optional_fields": [f for f in fields if f["optional"]],
         "ref_fields": [f for f in fields if f["ref"]],
-        "registrations": [_registration(entity, f) for f in entity.fields if f.ref],
+        "registrations": [_registration(entity, f) for f in entity.fields if f.type == "ref"],
+        "links": [link_table(entity, f) for f in entity.fields if f.type == "refs"],
+        "embeds": _embeds(entity),
+        "not_null_names": [f["name"] for f in fields if not f["optional"]],
         "refs_literal": "{" + ", ".join(f"{py_str(f.name)}: {py_str(f.ref)}"
                                         for f in entity.fields if f.ref) + "}",
         "bad_values": [(f["name"], value) for f in fields for value in f["bad_values"]],
@@ -560,6 +739,60 @@ def entity_context(feature: FeatureSpec, entity: EntitySpec) -> dict[str, Any]:
         "has_unique": any(f.unique for f in entity.fields),
         "display_field": next((f["name"] for f in fields if f["text_like"]), None),
     }
+
+
+CHANGE_VERBS = ("updated", "changed")
+DELETE_VERBS = ("deleted", "removed")
+
+
+def event_trigger(feature: FeatureSpec, event: EventSpec) -> dict[str, Any]:
+    """When the owning slice publishes `event` (docs/generation.md, "Events between slices").
+
+    The name reads `<entity>_<what>` (an entity of the slice; else the whole name is `<what>`,
+    about the first entity it fits): `created` fires on create; `updated`/`changed` on every
+    update and patch; `deleted`/`removed` on delete; `<field>_changed` when an update changes
+    that field; a member of an enum field (`post_published`: status published) or a bool
+    field's name (`seller_verified`: verified) when a create or an update leaves the field at
+    that value and it was not before; any other name on create."""
+    entities, verb = list(feature.entities), event.name
+    for candidate in sorted(feature.entities, key=lambda e: -len(e.name)):
+        if event.name.startswith(candidate.name + "_"):
+            entities, verb = [candidate], event.name.removeprefix(candidate.name + "_")
+            break
+    kind = ("create" if verb == "created" else "change" if verb in CHANGE_VERBS
+            else "delete" if verb in DELETE_VERBS else None)
+    if kind is not None:
+        return _trigger(event, entities[0], kind)
+    stem = next((verb.removesuffix("_" + v) for v in CHANGE_VERBS if verb.endswith("_" + v)), "")
+    for entity in entities:
+        for field in entity.fields:
+            if field.name == stem and field.type != "refs":
+                first, second = _samples(field)
+                return _trigger(event, entity, "field_changes", field=stem,
+                                testable=first != second, value=_literal(second))
+            if field.type == "enum" and verb in (field.values or []):
+                others = [v for v in field.values or [] if v != verb]
+                return _trigger(event, entity, "becomes", field=field.name, value=py_str(verb),
+                                other=py_str(others[0]) if others else None,
+                                condition=f"item.{field.name} == {py_str(verb)}")
+            if field.type == "bool" and field.name == verb:
+                return _trigger(event, entity, "becomes", field=field.name, value="True",
+                                other="False", condition=f"item.{field.name}")
+    return _trigger(event, entities[0], "create")
+
+
+def _trigger(event: EventSpec, entity: EntitySpec, kind: str, field: str | None = None,
+             **details: Any) -> dict[str, Any]:
+    return {"name": event.name, "entity": entity.name, "kind": kind, "field": field,
+            "description": event.description, **details}
+
+
+def _consumed(spec: AppSpec, name: str) -> list[dict[str, Any]]:
+    """The events other slices publish that the slice `name` subscribes to."""
+    return [{"name": event.name, "publisher": feature.name, "handler": f"on_{event.name}",
+             "description": event.description or event.name.replace("_", " ")}
+            for feature in spec.features for event in feature.events
+            if name in event.consumers]
 
 
 def _schema_names(entities: list[dict[str, Any]], suffixes: tuple[str, ...]) -> list[str]:
@@ -582,16 +815,26 @@ def _shared_schema_imports(entities: list[dict[str, Any]]) -> list[str]:
     used = _names_used(entities, SHARED_SCHEMA_CANDIDATES)
     if any(e["search_fields"] for e in entities):
         used.add("MAX_SEARCH_LENGTH")
-    if any(e["required_names"] for e in entities):
+    if any(e["not_null_names"] for e in entities):
         used.add("not_null")
     return isort_names({"ListQuery", "PatchBody"} | used)
 
 
-def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) -> dict[str, Any]:
+def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None,
+                    consumes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     entities = [entity_context(feature, e) for e in feature.entities]
+    triggers = [event_trigger(feature, event) for event in feature.events]
+    for entity in entities:
+        mine = [t for t in triggers if t["entity"] == entity["name"]]
+        entity["events"] = mine
+        entity["watched"] = sorted({t["field"] for t in mine
+                                    if t["kind"] in ("becomes", "field_changes")})
     kinds = {f.type for e in feature.entities for f in e.fields}
-    column_types = {SA_TYPES[kind] for kind in kinds}
+    column_types = {SA_TYPES[kind] for kind in kinds if kind in SA_TYPES}
     foreign_key = {"ForeignKey"} if "ref" in kinds else set()
+    has_links = "refs" in kinds
+    if has_links:
+        column_types.add("BigId")
     refs = sorted({f["ref"] for e in entities for f in e["ref_fields"]})
     return {
         "name": feature.name,
@@ -600,7 +843,19 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
         "requirements": list(feature.requirements),
         "entities": entities,
         "sa_imports": isort_names((column_types - SHARED_COLUMN_TYPES) | foreign_key),
-        "database_imports": isort_names({"Entity"} | (column_types & SHARED_COLUMN_TYPES)),
+        "database_imports": isort_names(
+            {"Entity"} | (column_types & SHARED_COLUMN_TYPES) | ({"Base"} if has_links else set())
+        ),
+        "has_links": has_links,
+        "references_imports": isort_names(
+            {"register_target"}
+            | ({"Reference", "register_reference"} if any(e["registrations"] for e in entities)
+               else set())
+            | ({"Link", "register_link"} if has_links else set())
+        ),
+        "orm_imports": isort_names(
+            {"Mapped", "mapped_column"} | ({"foreign", "relationship"} if has_links else set())
+        ),
         "uses_dt": bool(kinds & {"date", "datetime"}),
         "uses_decimal": "money" in kinds,
         "uses_enum": "enum" in kinds,
@@ -620,7 +875,18 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None) 
         "model_imports": isort_names(e["class_name"] for e in entities),
         "shared_schema_imports": _shared_schema_imports(entities),
         "schema_imports": _schema_names(entities, ("Create", "Filter", "Patch")),
-        "api_schema_imports": _schema_names(entities, ("Create", "Filter", "Patch", "Read")),
+        "api_schema_imports": isort_names(
+            set(_schema_names(entities, ("Create", "Filter", "Patch", "Read")))
+            | {e["class_name"] + suffix for e in entities if e["embeds"]
+               for suffix in ("Detail", "Embed", "Embedded")}
+        ),
+        "has_embeds": any(e["embeds"] for e in entities),
+        "service_reference_imports": isort_names(
+            {"check_references", "release"}
+            | {"rows" if embed["many"] else "row" for e in entities for embed in e["embeds"]}
+        ),
+        "events": triggers,
+        "consumes": consumes or [],
         "filter_imports": _schema_names(entities, ("Filter",)),
     }
 
@@ -631,7 +897,7 @@ def app_context(spec: AppSpec) -> dict[str, Any]:
         "title": spec.title or pascal(spec.name),
         "description": spec.description,
         "python": spec.stack.python,
-        "features": [feature_context(f) for f in spec.features],
+        "features": [feature_context(f, consumes=_consumed(spec, f.name)) for f in spec.features],
         # The slices in the order ruff's isort wants their imports (th2 before th10).
         "import_order": isort_modules(f.name for f in spec.features),
     }

@@ -3,11 +3,16 @@
 The slice that owns an entity registers its table as a target; a slice whose entity refers to
 it registers the reference. Writing a reference to a row that does not exist is refused (422
 naming the field); deleting a row others refer to follows each reference's `on_delete`:
-`restrict` refuses (409 naming the dependants), `cascade` deletes them first (and theirs)."""
+`restrict` refuses (409 naming the dependants), `cascade` deletes them first (and theirs).
 
-from collections.abc import Mapping
+A many-to-many link list (a `refs` field) keeps its rows in an association table of the slice
+that declares it; that slice registers it as a link, so that deleting a row on either side
+removes only the links to it. `row` and `rows` read a referenced row as a plain mapping, for
+embedding it in an answer."""
+
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import FromClause, Table, delete, func, select
 from sqlalchemy.orm import Session
@@ -26,8 +31,18 @@ class Reference:
     on_delete: OnDelete
 
 
+@dataclass(frozen=True)
+class Link:
+    source: str  # the entity whose refs field holds the links
+    table: FromClause  # the association table
+    source_column: str
+    target: str  # the entity linked to
+    target_column: str
+
+
 targets: dict[str, FromClause] = {}
 references: list[Reference] = []
+links: list[Link] = []
 
 
 def register_target(entity: str, table: FromClause) -> None:
@@ -39,22 +54,59 @@ def register_reference(reference: Reference) -> None:
         references.append(reference)
 
 
+def register_link(link: Link) -> None:
+    if link not in links:
+        links.append(link)
+
+
+def _ids(value: object) -> list[object]:
+    """The ids a ref field (one or null) or a refs field (a list) names."""
+    if value is None:
+        return []
+    return list(cast(Iterable[object], value)) if isinstance(value, list) else [value]
+
+
 def check_references(
     session: Session, values: Mapping[str, object], refs: Mapping[str, str]
 ) -> None:
-    """Every non-null value of a ref field (`refs`: field -> entity) names an existing row."""
+    """Every id a ref or refs field names (`refs`: field -> entity) is an existing row."""
     for field, entity in refs.items():
-        item_id = values.get(field)
-        if item_id is None:
-            continue
-        table = targets.get(entity)
-        found = (
-            None
-            if table is None
-            else session.scalar(select(table.c.id).where(table.c.id == item_id))
-        )
-        if found is None:
-            raise InvalidReferenceError(field, entity, item_id)
+        for item_id in _ids(values.get(field)):
+            table = targets.get(entity)
+            found = (
+                None
+                if table is None
+                else session.scalar(select(table.c.id).where(table.c.id == item_id))
+            )
+            if found is None:
+                raise InvalidReferenceError(field, entity, item_id)
+
+
+def row(session: Session, entity: str, item_id: int | None) -> dict[str, Any] | None:
+    """The row of `entity` with this id as a mapping of its columns (None when there is none)."""
+    table = targets.get(entity)
+    if table is None or item_id is None:
+        return None
+    found = session.execute(select(table).where(table.c.id == item_id)).mappings().first()
+    return None if found is None else dict(found)
+
+
+def rows(session: Session, entity: str, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The rows of `entity` with these ids, in id order."""
+    table = targets.get(entity)
+    if table is None:
+        return []
+    matching = select(table).where(table.c.id.in_(list(ids))).order_by(table.c.id)
+    return [dict(found) for found in session.execute(matching).mappings()]
+
+
+def _unlink(session: Session, entity: str, item_id: int) -> None:
+    """Remove the links of the row's own refs fields (a row deleted in bulk, by a cascade;
+    the ORM removes those of a row it deletes itself)."""
+    for link in links:
+        if link.source == entity:
+            table = cast(Table, link.table)
+            session.execute(delete(table).where(table.c[link.source_column] == item_id))
 
 
 def release(session: Session, entity: str, item_id: int) -> None:
@@ -72,6 +124,10 @@ def release(session: Session, entity: str, item_id: int) -> None:
             holding.append(f"{count} {reference.source} ({reference.source}.{reference.column})")
     if holding:
         raise ConflictError(f"{entity} {item_id} is still referenced by {', '.join(holding)}")
+    for link in links:
+        if link.target == entity:
+            table = cast(Table, link.table)
+            session.execute(delete(table).where(table.c[link.target_column] == item_id))
     for reference in references:
         if reference.target != entity or reference.on_delete != "cascade":
             continue
@@ -79,4 +135,5 @@ def release(session: Session, entity: str, item_id: int) -> None:
         dependants = session.scalars(select(reference.table.c.id).where(column == item_id))
         for dependant in list(dependants):
             release(session, reference.source, dependant)
+            _unlink(session, reference.source, dependant)
         session.execute(delete(cast(Table, reference.table)).where(column == item_id))

@@ -22,6 +22,7 @@ from pydantic import (
 MIN_BIGINT = -(2**63)
 MAX_BIGINT = 2**63 - 1
 MAX_SEARCH_LENGTH = 200
+MAX_LINKS = 100  # ids in one refs field (a many-to-many link list)
 MAX_URL_LENGTH = 2083
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MONEY_DIGITS = 15  # at most 13 before the point and 2 after: cents fit a BIGINT
@@ -67,7 +68,17 @@ def _http_url(value: str) -> str:
     return str(_HTTP_URL.validate_python(value))
 
 
+def _id_set(ids: list[int]) -> list[int]:
+    return sorted(set(ids))
+
+
 JsonInt = Annotated[int, BeforeValidator(_json_number)]
+# The ids of the rows a refs field links to: a set, answered in ascending order.
+IdList = Annotated[
+    list[Annotated[JsonInt, Field(ge=1, le=MAX_BIGINT)]],
+    Field(max_length=MAX_LINKS),
+    AfterValidator(_id_set),
+]
 JsonFloat = Annotated[float, BeforeValidator(_json_number)]
 IsoDate = Annotated[dt.date, BeforeValidator(_text_form(_DATE, "an ISO 8601 date", dt.date))]
 # Aware on input (an offset is required), stored and answered in UTC.
@@ -105,6 +116,21 @@ class ListQuery(BaseModel):
     search: ClassVar[tuple[str, ...]] = ()
 
 
+def json_bounds(schema: dict[str, Any]) -> None:
+    """The JSON schema of a nullable bounded field: pydantic leaves the bounds under their
+    Python names (`ge`) in the non-null option. A number's become JSON Schema's (`minimum`); a
+    money amount is a string, which JSON Schema cannot bound, so its show as `x-minimum`."""
+    for option in [schema, *schema.get("anyOf", [])]:
+        for python_name, json_name in JSON_BOUNDS.items():
+            if python_name not in option:
+                continue
+            value = option.pop(python_name)
+            if option.get("type") in ("integer", "number"):
+                option[json_name] = value
+            else:
+                option["x-" + json_name] = str(value)
+
+
 def not_null(schema: dict[str, Any]) -> None:
     """The JSON schema of a PATCH field that may be left out but never set to null."""
     options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
@@ -113,10 +139,7 @@ def not_null(schema: dict[str, Any]) -> None:
     elif options:
         schema["anyOf"] = options
     schema.pop("default", None)
-    # pydantic leaves the bounds of a nullable number under their Python names here.
-    for python_name, json_name in JSON_BOUNDS.items():
-        if python_name in schema:
-            schema[json_name] = schema.pop(python_name)
+    json_bounds(schema)
 
 
 class PatchBody(BaseModel):
