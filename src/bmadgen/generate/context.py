@@ -869,7 +869,9 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None,
         # each) and whether an entity refers to one of the slice's own.
         "foreign_ref_targets": [r for r in refs if r not in {e.name for e in feature.entities}],
         "refers_to_itself": any(r in {e.name for e in feature.entities} for r in refs),
-        "table_names": [e.name for e in feature.entities],
+        # The slice's tables: its entities' and its many-to-many links'.
+        "table_names": [e.name for e in feature.entities]
+        + [link["table"] for e in entities for link in e["links"]],
         "enum_classes": [f["enum_class"] for e in entities for f in e["enum_fields"]],
         "enum_imports": isort_names(f["enum_class"] for e in entities for f in e["enum_fields"]),
         "model_imports": isort_names(e["class_name"] for e in entities),
