@@ -12,8 +12,14 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bmadgen.appspec import AppSpec, FeatureSpec, FieldSpec
-from bmadgen.generate.context import EMAIL_LENGTH, URL_LENGTH, column_flags, max_length
+from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
+from bmadgen.generate.context import (
+    EMAIL_LENGTH,
+    URL_LENGTH,
+    column_flags,
+    link_table,
+    max_length,
+)
 
 ID_TYPE = 'sa.BigInteger().with_variant(sa.Integer(), "sqlite")'
 # The Alembic type of each spec type, where it does not depend on the field's options.
@@ -109,14 +115,29 @@ def column_shape(spec_field: FieldSpec) -> ColumnShape:
     )
 
 
+def link_shape(entity: EntitySpec, spec_field: FieldSpec) -> TableShape:
+    """The association table of a refs field (many-to-many): both ids, together the primary
+    key, the linked one also indexed. The app removes a deleted row's links itself
+    (app/shared/references.py), so the link columns carry no foreign key."""
+    link = link_table(entity, spec_field)
+    return TableShape(link["table"], (
+        ColumnShape(link["source_column"], ID_TYPE, nullable=False, primary_key=True),
+        ColumnShape(link["target_column"], ID_TYPE, nullable=False, primary_key=True, index=True),
+    ))
+
+
 def feature_tables(feature: FeatureSpec) -> dict[str, TableShape]:
-    """The tables of one slice, by name (an entity's table is named like the entity)."""
-    return {
-        entity.name: TableShape(
-            entity.name, BASE_COLUMNS + tuple(column_shape(f) for f in entity.fields)
-        )
-        for entity in feature.entities
-    }
+    """The tables of one slice, by name (an entity's table is named like the entity; a refs
+    field adds its association table)."""
+    tables: dict[str, TableShape] = {}
+    for entity in feature.entities:
+        columns = tuple(column_shape(f) for f in entity.fields if f.type != "refs")
+        tables[entity.name] = TableShape(entity.name, BASE_COLUMNS + columns)
+        for spec_field in entity.fields:
+            if spec_field.type == "refs":
+                link = link_shape(entity, spec_field)
+                tables[link.name] = link
+    return tables
 
 
 def table_shapes(spec: AppSpec) -> dict[str, dict[str, TableShape]]:
