@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
@@ -144,6 +145,13 @@ def _range_base(name: str, fields: Mapping[str, FormField]) -> tuple[str, str]:
         if base != name and base in fields:
             return base, suffix
     return name, ""
+
+
+def _escaped(value: object) -> object:
+    """Every value printed escaped as `html.escape` does (quotes too), before autoescape."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(escape(str(value)))  # nosec B704: the text is escaped on this very line
 
 
 def csrf_field() -> Markup:
@@ -282,6 +290,7 @@ class SlicePages:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=_escaped,
         )
         self.templates.globals.update(
             navigation=navigation,
