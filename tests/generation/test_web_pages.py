@@ -24,6 +24,12 @@ from .test_references import _generated_for
 
 pytestmark = pytest.mark.slow
 PNG = b"\x89PNG\r\n\x1a\n"
+# Type into the page's form: each named input gets its value (a checkbox: checked or not).
+FILL = """(values => { for (const [name, value] of Object.entries(values)) {
+    const input = document.querySelector(`form [name="${name}"]`);
+    if (input === null) { throw new Error(`no input ${name} at ${location.href}`); }
+    if (input.type === "checkbox") { input.checked = value; } else { input.value = value; }
+} })(VALUES)"""
 
 
 def _input_text(field: FieldSpec, value: object) -> object:
@@ -69,11 +75,7 @@ class Pages:
         self.settle()
 
     def fill(self, values: dict[str, object]) -> None:
-        script = """(values => { for (const [name, value] of Object.entries(values)) {
-            const input = document.querySelector(`form [name="${name}"]`);
-            if (input === null) { throw new Error(`no input ${name} at ${location.href}: ${document.body.innerText.slice(0, 300)}`); }
-            if (input.type === "checkbox") { input.checked = value; } else { input.value = value; }
-        } })(%s)""" % json.dumps(values)
+        script = FILL.replace("VALUES", json.dumps(values))
         self.browser.js(script)
 
     def values(self, entity: EntitySpec, which: int) -> dict[str, object]:
