@@ -50,11 +50,17 @@ class Pages:
         self.slices = {e.name: f.name for f in spec.features for e in f.entities}
         self.entities = {e.name: e for f in spec.features for e in f.entities}
         self.created: dict[str, int] = {}
+        self.requests: list[str] = []  # every URL the pages asked for
+
+    def record(self) -> None:
+        """Keep the requests seen so far: navigating clears the browser's events."""
+        self.requests += self.browser.requested_urls()
 
     def url(self, entity: EntitySpec) -> str:
         return f"{self.base}/ui/{self.slices[entity.name]}/{plural(entity.name)}"
 
     def goto(self, url: str) -> None:
+        self.record()
         self.browser.goto(url)
         self.settle(lambda: self.here() == url)
 
@@ -69,6 +75,7 @@ class Pages:
         return str(self.browser.js("location.href"))
 
     def submit(self, selector: str) -> None:
+        self.record()
         self.browser.events.clear()
         self.browser.js(f"document.querySelector({json.dumps(selector)}).click()")
         self.browser.wait_for("Page.loadEventFired")
@@ -193,8 +200,9 @@ def test_pages_create_edit_list_filter_and_delete(type_name: str, tmp_path: Path
         for number, feature in enumerate(spec.features):
             _check_slice(pages, feature.entities[0], shots if number == 0 else None)
         # data: URLs are Chromium's own (the date input's calendar icon), not requests.
-        outside = [url for url in browser.requested_urls()
-                   if not url.startswith((base, "data:"))]
+        pages.record()
+        assert any(url.endswith("/static/style.css") for url in pages.requests)
+        outside = [url for url in pages.requests if not url.startswith((base, "data:"))]
         assert outside == []
     for name in ("list.png", "form.png"):
         data = (shots / name).read_bytes()
