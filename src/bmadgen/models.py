@@ -113,6 +113,7 @@ NextActionKind = Literal[
     "show_gates",  # read gate run `run_id`
     "fix_or_waive_gates",  # a required gate fails: fix it or waive it
     "build_gate_image",  # the Docker engine answers but has no gate image
+    "build_app_image",  # the generated app's container image is not built yet
     "run_gates",  # run the quality gates (e.g. none has run yet)
     "diff_slice",  # see what the person changed in `slice` against the generated version
     "list_projects",  # see which projects exist

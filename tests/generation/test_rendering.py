@@ -73,7 +73,9 @@ def test_generate_writes_the_layout_and_one_commit(shop: Path) -> None:
         ".bmadgen/generated/slices/catalog.json",
     ):
         assert (shop / path).is_file(), path
-    assert "bmadgen gate run --ci" in (shop / ".github/workflows/ci.yml").read_text()
+    assert "mypy --strict app" in (shop / ".github/workflows/ci.yml").read_text()
+    for path in ("Dockerfile", "compose.yaml", ".dockerignore"):
+        assert (shop / path).is_file(), path
     assert git(shop, "status", "--porcelain") == ""
     # Running again changes nothing and makes no commit.
     again = generate_app(shop)
@@ -94,7 +96,7 @@ def test_runtime_dependencies_are_only_the_allowed_ones(generated_shop: Path) ->
 
     data = tomllib.loads((generated_shop / "pyproject.toml").read_text())
     allowed = {"fastapi", "uvicorn", "sqlalchemy", "pydantic", "httpx", "jinja2",
-               "python-multipart", "email-validator"}
+               "python-multipart", "email-validator", "pydantic-settings"}
     names = {d.split(">")[0].split("=")[0].split("[")[0] for d in data["project"]["dependencies"]}
     assert names <= allowed
     tools = {"pytest", "pytest-cov", "ruff", "mypy", "import-linter", "mutmut", "bandit",

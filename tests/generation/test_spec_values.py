@@ -60,10 +60,10 @@ def test_pyproject_holds_the_values_as_toml_strings(hostile_app: Path) -> None:
 def test_the_ci_workflow_has_exactly_its_steps(hostile_app: Path) -> None:
     workflow = yaml.safe_load((hostile_app / ".github/workflows/ci.yml").read_text())
     steps = workflow["jobs"]["gates"]["steps"]
-    assert [step.get("uses") or step.get("run") for step in steps] == [
-        "actions/checkout@v4", "actions/setup-python@v5", 'pip install bmadgen -e ".[test]"',
-        "bmadgen gate run --ci"]
+    assert [step.get("uses") or step.get("run") for step in steps][:3] == [
+        "actions/checkout@v4", "actions/setup-python@v5", "python -m pip install -e '.[test]'"]
     assert steps[1]["with"] == {"python-version": "3.12"}
+    assert not any("bmadgen" in step.get("run", "") for step in steps)
 
 
 def _inline_text(md: MarkdownIt, line: str) -> tuple[list[str], str]:

@@ -86,9 +86,18 @@ def wants_wizard(argv: list[str]) -> bool:
 def _register() -> None:
     # The order here is the order of `bmadgen --help`: the journey first (workflow, generation,
     # gates, sharing), then the project memory, the model settings, then the MCP server.
-    from bmadgen.cli import foundation, gates, generation, llm, mcp_commands, share, workflow
+    from bmadgen.cli import (
+        container,
+        foundation,
+        gates,
+        generation,
+        llm,
+        mcp_commands,
+        share,
+        workflow,
+    )
 
-    for module in (workflow, generation, gates, share, foundation, llm, mcp_commands):
+    for module in (workflow, generation, container, gates, share, foundation, llm, mcp_commands):
         module.register(app)
 
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "fix_or_waive_gates": "bmadgen gate run (after a fix) or bmadgen gate waive {slice} "
                           "--gate GATE --reason '...'",
     "build_gate_image": "bmadgen sandbox image build",
+    "build_app_image": "bmadgen app build",
     "run_gates": "bmadgen gate run",
     "diff_slice": "bmadgen slice diff {slice}",
     "list_projects": "bmadgen project list",

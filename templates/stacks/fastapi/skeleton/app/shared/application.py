@@ -12,8 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from app.shared.database import Database
 from app.shared.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.shared.pages import STATIC_FOLDER, STATIC_URL
+from app.shared.request_log import install_middleware
 from app.shared.schemas import MAX_BIGINT, MIN_BIGINT
-from app.shared.settings import load_settings
+from app.shared.settings import SettingsError, load_settings
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Problem"}
 
@@ -34,9 +35,15 @@ def create_app(
         yield
         database.dispose()
 
+    try:
+        settings = load_settings()
+    except SettingsError as error:  # one line at startup, no traceback
+        raise SystemExit(f"error: {error}") from None
+
     app = FastAPI(title=title, lifespan=lifespan, generate_unique_id_function=operation_id)
     install_error_handlers(app)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_FOLDER), name="static")
+    install_middleware(app, settings)
     for router in routers:
         app.include_router(router)
 
