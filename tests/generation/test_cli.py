@@ -42,9 +42,9 @@ def test_slice_commands(generated_shop: Path) -> None:
     assert added.returncode == 0, added.stderr
     assert commit_count(generated_shop) == commits + 1
     ui = generated_shop / "app/features/wishlist/ui.py"
-    ui.write_text(ui.read_text().replace("PAGE_ROWS = 50", "PAGE_ROWS = 5"))
+    ui.write_text(ui.read_text().replace('TITLE = "Wishlist"', 'TITLE = "My wishlist"'))
     diff = bmadgen("slice", "diff", "wishlist", cwd=generated_shop)
-    assert diff.returncode == 0 and "+PAGE_ROWS = 5" in diff.stdout
+    assert diff.returncode == 0 and '+TITLE = "My wishlist"' in diff.stdout
     regen = bmadgen("slice", "regen", "wishlist", "--json", cwd=generated_shop)
     assert regen.returncode == 0, regen.stderr
     assert "app/features/wishlist/ui.py" in json.loads(regen.stdout)["kept"]

@@ -117,16 +117,16 @@ def test_add_then_diff_then_remove_a_slice(generated_shop: Path) -> None:
     assert [s.name for s in service.list_slices(generated_shop)] == ["catalog", "orders", "reviews"]
 
     assert service.diff_slice(generated_shop, "reviews").files == []
-    _edit(generated_shop, "app/features/reviews/ui.py", "PAGE_ROWS = 50", "PAGE_ROWS = 10")
+    _edit(generated_shop, "app/features/reviews/ui.py", 'TITLE = "Reviews"', 'TITLE = "Notes"')
     diff = service.diff_slice(generated_shop, "reviews")
     assert diff.files == ["app/features/reviews/ui.py"]
-    assert "-PAGE_ROWS = 50\n+PAGE_ROWS = 10\n" in diff.diff
+    assert '-TITLE = "Reviews"\n+TITLE = "Notes"\n' in diff.diff
     info = {s.name: s for s in service.list_slices(generated_shop)}["reviews"]
     assert info.modified == ["app/features/reviews/ui.py"]
 
     with pytest.raises(Conflict):
         service.remove_slice(generated_shop, "reviews")
-    _edit(generated_shop, "app/features/reviews/ui.py", "PAGE_ROWS = 10", "PAGE_ROWS = 50")
+    _edit(generated_shop, "app/features/reviews/ui.py", 'TITLE = "Notes"', 'TITLE = "Reviews"')
     commits = commit_count(generated_shop)
     service.remove_slice(generated_shop, "reviews")
     assert commit_count(generated_shop) == commits + 1

@@ -10,38 +10,29 @@ from html import escape
 
 from bmadgen.appspec import EntitySpec, FieldSpec
 from bmadgen.plan import Plan, PlannedFeature, page_name
+from bmadgen.resources import templates_root
 
 INPUT_TYPES = {"int": "number", "float": "number", "date": "date", "datetime": "datetime-local",
                "bool": "checkbox", "str": "text", "ref": "number"}
 
-CSS = """:root {{ --brand: {brand}; }}
-* {{ box-sizing: border-box; }}
-body {{ margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif;
-       color: #222; background: #fafafa; }}
-nav {{ background: var(--brand); padding: 8px 16px; }}
-nav a {{ color: #fff; margin-right: 16px; text-decoration: none; }}
-nav a.current {{ font-weight: bold; text-decoration: underline; }}
-body.sidebar {{ display: flex; }}
-body.sidebar nav {{ width: 200px; min-height: 100vh; }}
-body.sidebar nav a {{ display: block; margin: 8px 0; }}
-main {{ padding: 16px 24px; flex: 1; max-width: 960px; }}
-.cards {{ display: flex; flex-wrap: wrap; gap: 16px; }}
-.card {{ background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 16px; width: 280px; }}
-table {{ border-collapse: collapse; width: 100%; background: #fff; margin-bottom: 16px; }}
-th, td {{ border: 1px solid #ddd; padding: 4px 8px; text-align: left; }}
-form {{ background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 16px; }}
-label {{ display: block; margin: 8px 0; }}
-.button {{ display: inline-block; background: var(--brand); color: #fff; padding: 8px 16px;
-          border-radius: 4px; text-decoration: none; }}
-body.playful .card, body.playful form {{ border-radius: 20px; }}
-body.corporate {{ font-family: Georgia, serif; }}
-"""
+# One stylesheet for the prototype and the generated app: the fastapi stack copies this very file
+# into the app (app/shared/static/style.css), so the pages the person approved and the app's
+# pages look alike. The prototype sets its own brand colour in the first rule.
+STYLESHEET = ("stacks", "fastapi", "skeleton", "app", "shared", "static", "style.css")
+DEFAULT_BRAND = "#2a6f97"
+
+
+def stylesheet(brand: str = DEFAULT_BRAND) -> str:
+    """The shared stylesheet with `brand` as the `--brand` colour of its first rule."""
+    text = templates_root().joinpath(*STYLESHEET).read_text(encoding="utf-8")
+    first, rest = text.split("\n", 1)
+    return first.replace(DEFAULT_BRAND, brand) + "\n" + rest
 
 
 def build(plan: Plan) -> dict[str, str]:
     """relative path (under the project folder) -> file content."""
-    brand = plan.answer("prototype", "brand_color", "#2a6f97")
-    files = {"prototype/style.css": CSS.format(brand=brand),
+    brand = plan.answer("prototype", "brand_color", DEFAULT_BRAND)
+    files = {"prototype/style.css": stylesheet(brand),
              "prototype/index.html": _index(plan)}
     for feature in plan.features:
         files[f"prototype/{page_name(feature.name)}"] = _feature_page(plan, feature)

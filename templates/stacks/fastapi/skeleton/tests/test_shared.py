@@ -1,4 +1,4 @@
-"""The shared infrastructure: settings, database, errors, pagination, pages, value types and
+"""The shared infrastructure: settings, database, errors, pagination, value types and
 references between entities."""
 
 import datetime as dt
@@ -19,8 +19,6 @@ from app.shared.application import create_app
 from app.shared.database import Cents, Database, UtcDateTime
 from app.shared.errors import PROBLEM_JSON, ConflictError, InvalidReferenceError, NotFoundError
 from app.shared.migrate import upgrade
-from app.shared.pages import Table as PageTable
-from app.shared.pages import render_page
 from app.shared.pagination import MAX_PAGE_SIZE, PageParams, page_params
 from app.shared.schemas import (
     MAX_BIGINT,
@@ -254,13 +252,3 @@ def test_file_database_keeps_its_tables(tmp_path: Path) -> None:
     upgrade(database.engine)
     database.dispose()
     assert (tmp_path / "app.db").exists()
-
-
-def test_pages_escape_every_value() -> None:
-    html = render_page("<Shop>", [PageTable("A&B", ["<col>"], [["<script>", None]])])
-    assert "<h1>&lt;Shop&gt;</h1>" in html
-    assert "<h2>A&amp;B</h2>" in html
-    assert "<th>&lt;col&gt;</th>" in html
-    assert "<td>&lt;script&gt;</td><td></td>" in html
-    assert "<script>" not in html
-    assert "Nothing here yet." in render_page("Empty", [PageTable("None", ["id"], [])])

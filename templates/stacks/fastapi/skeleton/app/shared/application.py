@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 
 from app.shared.database import Database
 from app.shared.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.shared.migrate import upgrade
+from app.shared.pages import STATIC_FOLDER, STATIC_URL
 from app.shared.request_log import install_middleware
 from app.shared.schemas import MAX_BIGINT, MIN_BIGINT
 from app.shared.settings import SettingsError, load_settings
@@ -49,6 +51,7 @@ def create_app(
 
     app = FastAPI(title=title, lifespan=lifespan, generate_unique_id_function=operation_id)
     install_error_handlers(app)
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_FOLDER), name="static")
     install_middleware(app, settings)
     for router in routers:
         app.include_router(router)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import FromClause, Table, delete, func, select
+from sqlalchemy import Enum, FromClause, String, Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.shared.errors import ConflictError, InvalidReferenceError
@@ -137,3 +137,15 @@ def release(session: Session, entity: str, item_id: int) -> None:
             release(session, reference.source, dependant)
             _unlink(session, reference.source, dependant)
         session.execute(delete(cast(Table, reference.table)).where(column == item_id))
+
+
+def choices(session: Session, entity: str, limit: int) -> list[tuple[int, str]]:
+    """Rows of `entity` a picker offers, newest first: each id and a label made of the id and
+    the row's first text column (nothing when no slice registered the entity)."""
+    table = targets.get(entity)
+    if table is None:
+        return []
+    texts = [c for c in table.c if isinstance(c.type, String) and not isinstance(c.type, Enum)]
+    columns = [table.c.id, *texts[:1]]
+    rows = session.execute(select(*columns).order_by(table.c.id.desc()).limit(limit))
+    return [(row[0], " · ".join(str(value) for value in row if value is not None)) for row in rows]
