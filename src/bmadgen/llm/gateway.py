@@ -61,6 +61,7 @@ class ModelCallFailed(EnvironmentUnavailable):
 # ~2 ms a call) is skipped for these calls only; other users of litellm are unaffected.
 _PRICED_BY_BMADGEN: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "bmadgen_priced", default=False)
+_NO_SUCCESS_LOGGING: contextvars.ContextVar[bool] | None = None
 
 
 @functools.cache
@@ -74,6 +75,16 @@ def load_litellm() -> Any:
     litellm.set_verbose = False
     litellm.telemetry = False
     _skip_litellm_pricing()
+    global _NO_SUCCESS_LOGGING
+    if not litellm.callbacks and not litellm.success_callback:
+        # No success callback is registered (bmadgen registers none): litellm would still
+        # build its logging payload in a background thread after every call, competing with
+        # the caller for the interpreter. Its "internal call" flag skips that hand-off only.
+        try:
+            from litellm import _internal_context
+        except ImportError:  # pragma: no cover - another litellm layout
+            return litellm
+        _NO_SUCCESS_LOGGING = getattr(_internal_context, "is_internal_call", None)
     return litellm
 
 
@@ -95,7 +106,7 @@ def _skip_litellm_pricing() -> None:
         return original(self, *args, **kwargs)
 
     calculator._bmadgen = True  # type: ignore[attr-defined]
-    Logging.response_cost_calculator = calculator
+    Logging.response_cost_calculator = calculator  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -325,11 +336,14 @@ class Gateway:
                 params["response_format"] = fmt
         self.requests += 1
         token = _PRICED_BY_BMADGEN.set(True)
+        quiet = _NO_SUCCESS_LOGGING.set(True) if _NO_SUCCESS_LOGGING is not None else None
         try:
             if self.on_token is not None and request["schema"] is None:
                 return self._stream(litellm, router, params)
             response = router.completion(**params)
         finally:
+            if quiet is not None and _NO_SUCCESS_LOGGING is not None:
+                _NO_SUCCESS_LOGGING.reset(quiet)
             _PRICED_BY_BMADGEN.reset(token)
         return (_content(response), _group(response, chain[0].name),
                 _usage(getattr(response, "usage", None)))
