@@ -121,21 +121,26 @@ def overhead(base: str, samples: int, home: Path) -> dict[str, float]:
 
     gateway._send = timed_send  # type: ignore[method-assign]
     client = httpx.Client(timeout=300)
-    diffs, raw_times, gw_times, ours = [], [], [], []
+    diffs, raw_times, gw_times, ours, cpu_diffs = [], [], [], [], []
+    cpu: dict[str, float] = {}
     for i in range(samples + 2):
         messages = [{"role": "user", "content": f"Say one word. ({i})"}]
         body = {"model": "bench", "messages": messages, "max_tokens": 1, "temperature": 0.0}
 
         def raw(body: dict = body) -> float:
-            t = time.perf_counter()
+            c, t = time.process_time(), time.perf_counter()
             client.post(f"{base}/chat/completions", json=body,
                         headers={"Authorization": "Bearer none"}).raise_for_status()
-            return time.perf_counter() - t
+            wall = time.perf_counter() - t
+            cpu["raw"] = time.process_time() - c
+            return wall
 
         def via_gateway(messages: list = messages) -> float:
-            t = time.perf_counter()
+            c, t = time.process_time(), time.perf_counter()
             gateway.text(Call(agent="analyst", messages=messages, purpose="bench"))
-            return time.perf_counter() - t
+            wall = time.perf_counter() - t
+            cpu["gateway"] = time.process_time() - c
+            return wall
 
         first, second = (raw, via_gateway) if i % 2 else (via_gateway, raw)
         a, b = first(), second()
@@ -145,12 +150,16 @@ def overhead(base: str, samples: int, home: Path) -> dict[str, float]:
             raw_times.append(r)
             gw_times.append(g)
             ours.append(g - sent[-1])
+            cpu_diffs.append(cpu["gateway"] - cpu["raw"])
     return {"overhead_ms": statistics.median(diffs) * 1000,
             "raw_ms": statistics.median(raw_times) * 1000,
             "gateway_ms": statistics.median(gw_times) * 1000,
             # bmadgen's own share: the call less the time inside litellm's Router (token
             # counting, the budget check, the accounting row, the cache write)
-            "bmadgen_ms": statistics.median(ours) * 1000}
+            "bmadgen_ms": statistics.median(ours) * 1000,
+            # the same difference in CPU time of the process (all its threads, the stub
+            # server's included on both sides): far less sensitive to a busy machine
+            "cpu_overhead_ms": statistics.median(cpu_diffs) * 1000}
 
 
 def cached(base: str, samples: int, home: Path) -> float:
@@ -266,7 +275,8 @@ def main() -> None:
             stub = overhead(stub_server(), args.samples * 3, work / "a")
             print(f"gateway overhead vs an instant stub server: {stub['overhead_ms']:.2f} ms "
                   f"median (raw {stub['raw_ms']:.2f} ms, gateway {stub['gateway_ms']:.2f} ms; "
-                  f"bmadgen's own share {stub['bmadgen_ms']:.2f} ms, the rest is litellm)")
+                  f"bmadgen's own share {stub['bmadgen_ms']:.2f} ms, the rest is litellm; CPU "
+                  f"overhead {stub['cpu_overhead_ms']:.2f} ms)")
             local = overhead(base, args.samples, work / "b")
             print(f"gateway overhead vs the llama.cpp server: {local['overhead_ms']:.2f} ms "
                   f"median (raw {local['raw_ms']:.1f} ms, gateway {local['gateway_ms']:.1f} ms; "

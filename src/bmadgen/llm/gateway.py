@@ -14,6 +14,8 @@ output off. Provider keys are passed per request and scrubbed from every message
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
 import os
 import time
@@ -54,6 +56,15 @@ class ModelCallFailed(EnvironmentUnavailable):
     """Every model of the chain failed (after the retries)."""
 
 
+# Set while the gateway's own request runs: bmadgen prices the call itself (the hard cap and
+# the accounting row), so litellm's per-response cost calculation (a walk of its price list,
+# ~2 ms a call) is skipped for these calls only; other users of litellm are unaffected.
+_PRICED_BY_BMADGEN: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "bmadgen_priced", default=False)
+_NO_SUCCESS_LOGGING: contextvars.ContextVar[bool] | None = None
+
+
+@functools.cache
 def load_litellm() -> Any:
     """litellm, imported once, quietly, with its bundled price list (no network)."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -63,7 +74,39 @@ def load_litellm() -> Any:
     litellm.suppress_debug_info = True
     litellm.set_verbose = False
     litellm.telemetry = False
+    _skip_litellm_pricing()
+    global _NO_SUCCESS_LOGGING
+    if not litellm.callbacks and not litellm.success_callback:
+        # No success callback is registered (bmadgen registers none): litellm would still
+        # build its logging payload in a background thread after every call, competing with
+        # the caller for the interpreter. Its "internal call" flag skips that hand-off only.
+        try:
+            from litellm import _internal_context
+        except ImportError:  # pragma: no cover - another litellm layout
+            return litellm
+        _NO_SUCCESS_LOGGING = getattr(_internal_context, "is_internal_call", None)
     return litellm
+
+
+def _skip_litellm_pricing() -> None:
+    """Make litellm's response cost calculator return None (no cost) inside the gateway's
+    calls; left as is when litellm's internals differ from the version this was written for."""
+    try:
+        from litellm.litellm_core_utils.litellm_logging import Logging
+    except ImportError:  # pragma: no cover - another litellm layout
+        return
+    original = getattr(Logging, "response_cost_calculator", None)
+    if original is None or getattr(original, "_bmadgen", False):  # pragma: no cover
+        return
+
+    @functools.wraps(original)
+    def calculator(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _PRICED_BY_BMADGEN.get():
+            return None
+        return original(self, *args, **kwargs)
+
+    calculator._bmadgen = True  # type: ignore[attr-defined]
+    Logging.response_cost_calculator = calculator  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -292,9 +335,16 @@ class Gateway:
             if fmt is not None:
                 params["response_format"] = fmt
         self.requests += 1
-        if self.on_token is not None and request["schema"] is None:
-            return self._stream(litellm, router, params)
-        response = router.completion(**params)
+        token = _PRICED_BY_BMADGEN.set(True)
+        quiet = _NO_SUCCESS_LOGGING.set(True) if _NO_SUCCESS_LOGGING is not None else None
+        try:
+            if self.on_token is not None and request["schema"] is None:
+                return self._stream(litellm, router, params)
+            response = router.completion(**params)
+        finally:
+            if quiet is not None and _NO_SUCCESS_LOGGING is not None:
+                _NO_SUCCESS_LOGGING.reset(quiet)
+            _PRICED_BY_BMADGEN.reset(token)
         return (_content(response), _group(response, chain[0].name),
                 _usage(getattr(response, "usage", None)))
 
