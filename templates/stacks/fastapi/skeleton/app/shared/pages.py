@@ -167,9 +167,13 @@ async def read_form(request: Request) -> FormValues:
     """The posted form (application/x-www-form-urlencoded), checked for CSRF."""
     body = (await request.body()).decode("utf-8", errors="replace")
     try:
-        form = dict(parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as error:
         raise HTTPException(400, "the form has too many fields") from error
+    # A multiple select (a refs field) sends its name once per chosen row: joined with commas.
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form[name] = f"{form[name]},{value}" if name in form else value
     check_csrf(request, form)
     return form
 
@@ -184,6 +188,8 @@ def shown(field: FormField, value: object) -> str:
         return str(value.value)
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     return str(value)
 
 
@@ -204,6 +210,8 @@ def form_text(field: FormField, value: object) -> str:
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
     if isinstance(value, dt.date | Decimal):
         return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
     return str(value)
 
 
@@ -230,6 +238,8 @@ def form_body(fields: Sequence[FormField], form: Mapping[str, str]) -> dict[str,
         text = form.get(field.name, "")
         if field.kind == "bool":
             body[field.name] = field.name in form
+        elif field.kind == "refs":  # the chosen rows; none chosen is no links
+            body[field.name] = [typed("ref", part) for part in text.split(",") if part]
         elif text:
             body[field.name] = typed(field.kind, text)
         elif field.optional:
@@ -378,11 +388,12 @@ class SlicePages:
         for field in fields:
             if field.kind == "enum":
                 options[field.name] = [(value, value) for value in field.choices]
-            elif field.kind == "ref" and field.ref is not None:
+            elif field.kind in ("ref", "refs") and field.ref is not None:
                 rows = [(str(i), label) for i, label in choices(session, field.ref, PICKER_ROWS)]
-                current = values.get(field.name, "")
-                if current and current not in {value for value, _label in rows}:
-                    rows.append((current, current))
+                listed = {value for value, _label in rows}
+                for current in values.get(field.name, "").split(","):
+                    if current and current not in listed:
+                        rows.append((current, current))
                 options[field.name] = rows
         return options
 
