@@ -26,15 +26,19 @@ from pathlib import Path
 
 ROWS = 10_000
 
-SEED = r"""
+# Fills the app's database (upgraded to its newest migration) with ROWS products made from
+# a generated test's sample; {sample} names it (a test module of the catalog slice and its
+# function), so the web-pages benchmark seeds the same rows.
+SEED_TEMPLATE = r"""
 import sys
 from app.features.catalog import models, schemas
-from app.features.catalog.tests import test_catalog
+from app.features.catalog.tests import {module}
 from app.shared.database import Database
+from app.shared.migrate import upgrade
 
 database = Database(sys.argv[1])
-database.create_tables()
-payload = test_catalog.make_product_a()
+upgrade(database.engine)
+payload = {module}.{function}()
 payload["category_id"] = None
 statuses = list(models.ProductStatus)
 rows = []
@@ -46,6 +50,7 @@ with database.sessions() as session:
     session.add_all(rows)
     session.commit()
 """
+SEED = SEED_TEMPLATE.format(module="test_catalog", function="make_product_a")
 
 PLANS = r"""
 import sys
@@ -126,7 +131,8 @@ def main() -> None:
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers",
-             "1", "--log-level", "warning"], cwd=args.app_dir, env=dict(os.environ, DATABASE_URL=url))
+             "1", "--log-level", "warning"], cwd=args.app_dir, env=dict(os.environ, DATABASE_URL=url),
+            stderr=subprocess.DEVNULL)  # the app logs every request there
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for(f"{base}/health")

@@ -34,29 +34,10 @@ PAGES = (
     "/ui/catalog/products/new",
 )
 
-SEED = r"""
-import sys
-from app.features.catalog import models, schemas
-from app.features.catalog.tests import test_catalog_pages
-from app.shared.database import Database
-
-database = Database(sys.argv[1])
-database.create_tables()
-payload = test_catalog_pages.product_a()
-payload["category_id"] = None
-statuses = list(models.ProductStatus)
-rows = []
-for number in range(int(sys.argv[2])):
-    values = schemas.ProductCreate.model_validate(payload).model_dump()
-    values.update(stock=number, status=statuses[number % len(statuses)])
-    rows.append(models.Product(**values))
-with database.sessions() as session:
-    session.add_all(rows)
-    session.commit()
-"""
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_app import _free_port, _wait_for
+from bench_app import SEED_TEMPLATE, _free_port, _wait_for
+
+SEED = SEED_TEMPLATE.format(module="test_catalog_pages", function="product_a")
 
 
 def _timings(base: str, path: str, requests: int) -> list[float]:
@@ -85,7 +66,8 @@ def main() -> None:
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers",
-             "1", "--log-level", "warning"], cwd=args.app_dir, env=dict(os.environ, DATABASE_URL=url))
+             "1", "--log-level", "warning"], cwd=args.app_dir, env=dict(os.environ, DATABASE_URL=url),
+            stderr=subprocess.DEVNULL)  # the app logs every request there
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for(f"{base}/health")
