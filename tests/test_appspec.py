@@ -112,6 +112,15 @@ def test_bad_fields_for_a_new_feature_are_refused(fields: list[str], message: st
     assert info.value.message.startswith(message)
 
 
+def test_a_missing_reference_is_reported_once() -> None:
+    """The whole-spec checks ran (their error is at the top): the raw re-check adds nothing."""
+    with pytest.raises(InvalidInput) as info:
+        appspec.with_feature(appspec.load(EXAMPLE), "reviews", fields=["owner_id:ref=ghost"])
+    assert info.value.message == "app spec with the new slice is invalid (1 problem)"
+    assert info.value.details == [
+        "(top): reviews.review.owner_id references missing entity 'ghost'"]
+
+
 @pytest.mark.parametrize(
     ("name", "problems"),
     [

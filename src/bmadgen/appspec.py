@@ -403,9 +403,11 @@ def parse(data: object, source: str = "app spec") -> AppSpec:
     except ValidationError as exc:
         problems = format_errors(exc)
         # pydantic skips the whole-spec checks once a field fails; run them on the raw data so
-        # one pass reports every problem.
-        problems += [p for p in _raw_cross_reference_problems(data) if p not in problems]
-        raise InvalidInput(f"{source} is invalid ({len(problems)} problems)", details=problems) from exc
+        # one pass reports every problem (not when they ran: an error at the top is theirs).
+        if all(err["loc"] for err in exc.errors()):
+            problems += [p for p in _raw_cross_reference_problems(data) if p not in problems]
+        count = f"{len(problems)} problem{'s' * (len(problems) != 1)}"
+        raise InvalidInput(f"{source} is invalid ({count})", details=problems) from exc
 
 
 def _read_spec_text(path: Path, max_bytes: int = MAX_SPEC_BYTES) -> str:
