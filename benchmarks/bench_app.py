@@ -15,6 +15,7 @@ Figures go to docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROWS = 10_000
@@ -114,6 +116,28 @@ def _load(base: str, path: str, seconds: float, clients: int) -> float:
         thread.join()
     return sum(done) / seconds
 
+@contextlib.contextmanager
+def served(app_dir: Path, seed: str, plans: str | None = None) -> Iterator[str]:
+    """The app at `app_dir` on a fresh SQLite file seeded by `seed` (and its query plans
+    printed by `plans`), served by uvicorn with one worker; yields its base URL."""
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
+        subprocess.run([sys.executable, "-c", seed, url, str(ROWS)], cwd=app_dir, check=True)
+        if plans is not None:
+            subprocess.run([sys.executable, "-c", plans, url], cwd=app_dir, check=True)
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers",
+             "1", "--log-level", "warning"], cwd=app_dir, env=dict(os.environ, DATABASE_URL=url),
+            stderr=subprocess.DEVNULL)  # the app logs every request there
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(f"{base}/health")
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -123,26 +147,11 @@ def main() -> None:
     parser.add_argument("--paths", nargs="*", default=["/products", "/products?status=published"])
     parser.add_argument("--plans", action="store_true", help="print the list query plans")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
-        subprocess.run([sys.executable, "-c", SEED, url, str(ROWS)], cwd=args.app_dir, check=True)
-        if args.plans:
-            subprocess.run([sys.executable, "-c", PLANS, url], cwd=args.app_dir, check=True)
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers",
-             "1", "--log-level", "warning"], cwd=args.app_dir, env=dict(os.environ, DATABASE_URL=url),
-            stderr=subprocess.DEVNULL)  # the app logs every request there
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(f"{base}/health")
-            for path in args.paths:
-                _load(base, path, 2, args.clients)  # warm up
-                rate = _load(base, path, args.seconds, args.clients)
-                print(f"GET {path} ({ROWS} rows, {args.clients} clients): {rate:.0f} requests/s")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with served(args.app_dir, SEED, PLANS if args.plans else None) as base:
+        for path in args.paths:
+            _load(base, path, 2, args.clients)  # warm up
+            rate = _load(base, path, args.seconds, args.clients)
+            print(f"GET {path} ({ROWS} rows, {args.clients} clients): {rate:.0f} requests/s")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,8 @@ Figures go to docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +32,7 @@ PAGES = (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_app import SEED_TEMPLATE, _free_port, _wait_for
+from bench_app import SEED_TEMPLATE, served
 
 SEED = SEED_TEMPLATE.format(module="test_catalog_pages", function="product_a")
 
@@ -60,25 +57,12 @@ def main() -> None:
     parser.add_argument("app_dir", type=Path)
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
-        subprocess.run([sys.executable, "-c", SEED, url, str(ROWS)], cwd=args.app_dir, check=True)
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers",
-             "1", "--log-level", "warning"], cwd=args.app_dir, env=dict(os.environ, DATABASE_URL=url),
-            stderr=subprocess.DEVNULL)  # the app logs every request there
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(f"{base}/health")
-            for path in PAGES:
-                times = _timings(base, path, args.requests)
-                p95 = statistics.quantiles(times, n=20)[-1]
-                print(f"GET {path} ({ROWS} rows): median {statistics.median(times):.1f} ms, "
-                      f"p95 {p95:.1f} ms")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with served(args.app_dir, SEED) as base:
+        for path in PAGES:
+            times = _timings(base, path, args.requests)
+            p95 = statistics.quantiles(times, n=20)[-1]
+            print(f"GET {path} ({ROWS} rows): median {statistics.median(times):.1f} ms, "
+                  f"p95 {p95:.1f} ms")
 
 
 if __name__ == "__main__":
