@@ -149,3 +149,17 @@ def test_gate_show_takes_sql_wildcards_literally(cli, project, vsa_app: Path) ->
         assert f"no finished gate run {pattern!r}" in err
     code, out, _ = cli("gate", "show", run_id[:4].upper(), "--json")
     assert code == 0 and json.loads(out)["run_id"] == run_id
+
+
+def test_the_progress_line_of_a_gate_that_could_not_run_says_why(capsys) -> None:
+    from bmadgen.cli.gates import gate_progress_printer
+    from bmadgen.gates.models import GateEvent, GateResult
+
+    show = gate_progress_printer(plain=True)
+    detail = "not run: offline (the sandbox has no network)"
+    for status, text in (("not_run", detail), ("passed", "")):
+        result = GateResult(gate="audit", scope="app", status=status, threshold=0,
+                            required=False, detail=text)
+        show(GateEvent(kind="finished", gate="audit", result=result))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"audit: {detail} (0.00s)", "audit: passed (0.00s)"]

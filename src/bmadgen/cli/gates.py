@@ -112,7 +112,9 @@ def gate_progress_printer(plain: bool):
                       + " ...", markup=False)
         elif event.kind == "finished" and event.result is not None:
             r = event.result
-            out.print(f"{r.label}: {_status_text(r)} ({r.duration_s:.2f}s)", markup=False)
+            # A gate that could not run says why on its own line (e.g. the audit offline).
+            status = r.detail if r.status == "not_run" and r.detail else _status_text(r)
+            out.print(f"{r.label}: {status} ({r.duration_s:.2f}s)", markup=False)
 
     return show
 
