@@ -373,3 +373,23 @@ def test_the_container_runs_the_app_on_postgresql_with_its_migrations_applied(
     assert stopped.returncode == 0, stopped.stderr
     print(f"\nPostgreSQL container test: {run['healthy_s']:.2f} s to /health, "
           f"{time.perf_counter() - started_at:.1f} s in all")
+
+
+@pytest.mark.parametrize(("options", "code", "said"), [
+    (["--database-url", "postgresql://app:SeCrEt99@localhost:5432/app"], ExitCode.INVALID_INPUT,
+     "error: the database URL postgresql://app:***@localhost:5432/app names localhost"),
+    (["--env", "DATABASE_URL=mysql://app:SeCrEt99@db/app"], ExitCode.INVALID_INPUT,
+     "error: the database URL mysql://app:***@db/app is not SQLite or PostgreSQL"),
+    (["--env", "9LIVES=x"], ExitCode.INVALID_INPUT,
+     "error: environment entry: '9LIVES' is not a variable name"),
+    (["--env-file", "missing.env"], ExitCode.NOT_FOUND, "error: env file missing.env does not"),
+])
+def test_app_run_checks_what_it_hands_the_container_before_docker(
+        tmp_path: Path, options: list[str], code: ExitCode, said: str) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "checked-app"\n')
+    # No engine answers here: each refusal comes before Docker is asked anything.
+    done = bmadgen("app", "run", *options, "--dir", str(tmp_path), cwd=tmp_path,
+                   env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert done.returncode == code, done.stderr
+    assert done.stderr.startswith(said)
+    assert len(done.stderr.strip().splitlines()) == 1 and "SeCrEt99" not in done.stderr
