@@ -114,27 +114,3 @@ def test_secrets_are_scrubbed_from_what_the_container_said() -> None:
     assert scrub(said, hidden) == ("failed for *** with key *** at postgresql://app:***@db/app "
                                    "and postgresql://u:***@h/d")
 
-
-def test_a_container_that_stopped_at_startup_is_explained_by_its_error_line() -> None:
-    from bmadgen.sandbox.app_image import startup_failure
-
-    traceback = """INFO:     Started server process [1]
-INFO:     Waiting for application startup.
-ERROR:    Traceback (most recent call last):
-  File "/opt/venv/lib/python3.11/site-packages/psycopg/connection.py", line 119, in connect
-    raise last_ex.with_traceback(None)
-psycopg.OperationalError: connection failed: connection refused
-
-The above exception was the direct cause of the following exception:
-
-sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed: connection refused
-(Background on this error at: https://sqlalche.me/e/20/e3q8)
-
-ERROR:    Application startup failed. Exiting.
-"""
-    assert startup_failure(traceback) == ("sqlalchemy.exc.OperationalError: (psycopg."
-                                          "OperationalError) connection failed: connection refused")
-    assert startup_failure("noise\nerror: SECRET_KEY is required\nmore noise\n") == \
-        "error: SECRET_KEY is required"
-    assert startup_failure("just this\n") == "just this"
-    assert startup_failure("") == "no output"

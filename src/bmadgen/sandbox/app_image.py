@@ -252,8 +252,12 @@ def secret_key(folder: Path) -> str:
     return key
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:`port`. Connections of a container just stopped may linger
+    in TIME_WAIT on it; they do not stop Docker from publishing the port again, so they must
+    not stop this probe either (SO_REUSEADDR still refuses a port someone listens on)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -295,7 +299,7 @@ def run(folder: Path, *, port: int, say: Say, entries: Iterable[str] = (),
     container = container_name(name)
     if _remove_container(client, container):
         say(f"replaced the running container {container}")
-    if not _port_free(port):
+    if not port_free(port):
         raise Conflict(f"port {port} on 127.0.0.1 is already in use",
                        hint="choose another with --port N")
     environment = {"APP_ENV": "production"}
