@@ -233,10 +233,10 @@ def _last_line(exc: Exception) -> str:
 # ------------------------------------------------------------------ run / stop
 
 
-def secret_key(folder: Path) -> str:
+def secret_key(folder: Path, environ: Mapping[str, str] = os.environ) -> str:
     """The SECRET_KEY for `app run`: the environment's, else one kept (0600) in the project's
     gitignored .bmadgen/tmp/, so sessions survive a restart of the container."""
-    given = os.environ.get("SECRET_KEY", "")
+    given = environ.get("SECRET_KEY", "")
     if given:
         return given
     path = folder / SECRET_FILE
@@ -308,7 +308,7 @@ def run(folder: Path, *, port: int, say: Say, entries: Iterable[str] = (),
             environment[optional] = environ[optional]
     environment.update(asked)
     if "SECRET_KEY" not in environment:
-        environment["SECRET_KEY"] = secret_key(folder)
+        environment["SECRET_KEY"] = secret_key(folder, environ)
     database = environment.get("DATABASE_URL")
     shown = (app_environment.mask_url(database) if database
              else f"{IMAGE_DATABASE_URL} (volume {container}-data)")
