@@ -1,6 +1,8 @@
 """The generated app's container: Dockerfile, compose.yaml and .dockerignore as generated, and
 `bmadgen app build|run|stop` on the real Docker engine (offline build, /health through the
-container, a non-root user, the health check, the production guard on SECRET_KEY)."""
+container, a non-root user, the health check, the production guard on SECRET_KEY), and the
+container on a real PostgreSQL server: migrations applied at start, items created, read,
+listed, filtered and deleted over HTTP and seen in PostgreSQL. The image is built once per run."""
 
 from __future__ import annotations
 
