@@ -7,9 +7,13 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+
+from .pg import Server
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -76,23 +80,36 @@ def render_app(spec) -> dict[str, str]:
 _databases = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A real PostgreSQL server for the session (its `postgres` database's URL); skipped where
-    PostgreSQL is not installed, a failure in CI (CI=true), where .ci/run installs it."""
+def required_in_ci(reason: str) -> NoReturn:
+    """Skip the test locally; fail it in CI (CI=true), where .ci/run installs what it needs."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@contextmanager
+def running_postgres(tcp_host: str | None = None) -> Iterator[Server]:
+    """A throwaway PostgreSQL server (tests/generation/pg.py); skipped where PostgreSQL is not
+    installed, a failure in CI."""
     from .pg import Unavailable, server
 
     try:
-        running = server()
-        url = running.__enter__()
+        running = server(tcp_host)
+        started = running.__enter__()
     except Unavailable as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"no PostgreSQL: {exc}")
+        required_in_ci(f"no PostgreSQL: {exc}")
     try:
-        yield url
+        yield started
     finally:
         running.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for the session (its `postgres` database's URL, over a Unix
+    socket); skipped where PostgreSQL is not installed, a failure in CI (CI=true)."""
+    with running_postgres() as started:
+        yield started.url
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from bmadgen.cli.common import JSON_OPTION, PROJECT_OPTION
 app_app = typer.Typer(
     help=(
         "The generated app's container image on the local Docker engine: build it without a "
-        "registry, run it and print its URL, stop it. Exit 4: no app or no image; 5: the port "
-        "is in use; 7: no Docker engine, no base image or wheelhouse, or the build failed."
+        "registry, run it and print its URL, stop it. Exit 3: a bad --env, --env-file line or "
+        "database URL; 4: no app, no image or no env file; 5: the port is in use; 7: no Docker "
+        "engine, no base image or wheelhouse, the build failed or the app stopped at startup."
     ),
     no_args_is_help=True,
 )
@@ -21,6 +22,16 @@ app_app = typer.Typer(
 DIR_OPTION = typer.Option(
     None, "--dir", "-C",
     help="The app folder (default: the project's folder, else the working directory).",
+)
+
+
+ENV_OPTION = typer.Option(
+    None, "--env", "-e", metavar="KEY[=VALUE]",
+    help="A variable for the container (repeatable); KEY alone passes this shell's value.",
+)
+ENV_FILE_OPTION = typer.Option(
+    None, "--env-file", metavar="FILE", dir_okay=False,
+    help="KEY=VALUE lines for the container (compose's .env format: # comments, quotes).",
 )
 
 
@@ -57,6 +68,14 @@ def build(
 def run(
     port: int = typer.Option(8000, "--port", min=1, max=65535,
                              help="Port on 127.0.0.1 that reaches the app."),
+    database_url: str | None = typer.Option(
+        None, "--database-url", metavar="URL",
+        help="The app's DATABASE_URL, e.g. postgresql+psycopg://app:PASSWORD@"
+        "host.docker.internal:5432/app (postgres:// and postgresql:// are taken as psycopg). "
+        "Default: SQLite in the volume. Shown with its password masked; to keep the password "
+        "off the command line, export DATABASE_URL and pass --env DATABASE_URL."),
+    env: list[str] | None = ENV_OPTION,
+    env_file: Path | None = ENV_FILE_OPTION,
     app_dir: Path | None = DIR_OPTION,
     project: str | None = PROJECT_OPTION,
     as_json: bool = JSON_OPTION,
@@ -64,16 +83,23 @@ def run(
     """Start the built image detached (container bmadgen-app-NAME, replacing a previous one),
     wait until /health answers, print the URL. It runs with APP_ENV=production, SECRET_KEY from
     the environment or kept in .bmadgen/tmp/ (gitignored), SQLite in the volume
-    bmadgen-app-NAME-data; CORS_ORIGINS and LOG_LEVEL are passed on when set."""
+    bmadgen-app-NAME-data; CORS_ORIGINS and LOG_LEVEL are passed on when set. --env-file, then
+    --env, then --database-url add or override variables (a later one wins). The app upgrades
+    its database to the newest migration at start. A PostgreSQL server on this machine is
+    reached from the container as host.docker.internal (mapped to the host's address on the
+    Docker bridge); it must listen there (listen_addresses) and let 172.17.0.0/16 in
+    (pg_hba.conf). A URL naming localhost is refused: inside the container that is the
+    container."""
     from bmadgen.services import app_image
 
     with common.session(project, app_dir) as session:
-        started = app_image.run(session, port=port, say=_say(as_json))
+        started = app_image.run(session, port=port, env=env or [], env_file=env_file,
+                                database_url=database_url, say=_say(as_json))
     if as_json:
         common.print_json(started)
         return
     print(f"{started.app} is running at {started.url} (healthy after {started.healthy_s:.1f} s; "
-          f"stop it with: bmadgen app stop)")
+          f"database {started.database}; stop it with: bmadgen app stop)")
 
 
 @app_app.command("stop")

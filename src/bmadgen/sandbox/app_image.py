@@ -21,7 +21,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from bmadgen.errors import Conflict, EnvironmentUnavailable, InvalidInput, NotFound
 from bmadgen.models import NextAction
 from bmadgen.resources import templates_root
+from bmadgen.sandbox import app_environment
 from bmadgen.sandbox.engine import connect
 from bmadgen.sandbox.image import BASE_IMAGE, BUILD_TIMEOUT_S
 
@@ -40,6 +41,10 @@ APP_LABEL = "bmadgen.app"
 CONTAINER_PORT = 8000
 HEALTH_TIMEOUT_S = 90
 SECRET_FILE = Path(".bmadgen") / "tmp" / "app-secret-key"  # gitignored by the skeleton
+IMAGE_DATABASE_URL = "sqlite:////data/app.db"  # the image's ENV, in its /data volume
+# Docker 20.10+ resolves host-gateway to the host's address on the container's network (on
+# Docker Desktop the name exists anyway): a database on this machine is reached by this name.
+EXTRA_HOSTS = {app_environment.HOST_ALIAS: "host-gateway"}
 WHEEL_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64",
                    "any")
 
@@ -60,6 +65,8 @@ class AppRun(BaseModel):
     url: str
     port: int
     healthy_s: float
+    database: str  # the DATABASE_URL the app uses, its password masked
+    environment: list[str] = []  # the names of the variables the container was given
 
 
 def app_name(folder: Path) -> str:
@@ -226,10 +233,10 @@ def _last_line(exc: Exception) -> str:
 # ------------------------------------------------------------------ run / stop
 
 
-def secret_key(folder: Path) -> str:
+def secret_key(folder: Path, environ: Mapping[str, str] = os.environ) -> str:
     """The SECRET_KEY for `app run`: the environment's, else one kept (0600) in the project's
     gitignored .bmadgen/tmp/, so sessions survive a restart of the container."""
-    given = os.environ.get("SECRET_KEY", "")
+    given = environ.get("SECRET_KEY", "")
     if given:
         return given
     path = folder / SECRET_FILE
@@ -245,8 +252,12 @@ def secret_key(folder: Path) -> str:
     return key
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:`port`. Connections of a container just stopped may linger
+    in TIME_WAIT on it; they do not stop Docker from publishing the port again, so they must
+    not stop this probe either (SO_REUSEADDR still refuses a port someone listens on)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -265,12 +276,18 @@ def _remove_container(client: Any, name: str) -> bool:
     return True
 
 
-def run(folder: Path, *, port: int, say: Say, timeout_s: float = HEALTH_TIMEOUT_S) -> AppRun:
+def run(folder: Path, *, port: int, say: Say, entries: Iterable[str] = (),
+        env_file: Path | None = None, database_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        timeout_s: float = HEALTH_TIMEOUT_S) -> AppRun:
     """Start the app's image detached (replacing this app's previous container), published on
-    127.0.0.1:`port`, with its SQLite data in a named volume; wait until /health answers."""
+    127.0.0.1:`port`, with its SQLite data in a named volume unless a DATABASE_URL is given;
+    wait until /health answers. Everything asked for is checked before Docker is called."""
     from docker.errors import APIError, ImageNotFound
 
+    environ = os.environ if environ is None else environ
     name = app_name(folder)
+    asked = app_environment.requested(entries, env_file, database_url, environ)
     tag = image_tag(name)
     client = connect()
     try:
@@ -282,42 +299,67 @@ def run(folder: Path, *, port: int, say: Say, timeout_s: float = HEALTH_TIMEOUT_
     container = container_name(name)
     if _remove_container(client, container):
         say(f"replaced the running container {container}")
-    if not _port_free(port):
+    if not port_free(port):
         raise Conflict(f"port {port} on 127.0.0.1 is already in use",
                        hint="choose another with --port N")
-    environment = {"APP_ENV": "production", "SECRET_KEY": secret_key(folder)}
+    environment = {"APP_ENV": "production"}
     for optional in ("CORS_ORIGINS", "LOG_LEVEL"):
-        if os.environ.get(optional):
-            environment[optional] = os.environ[optional]
+        if environ.get(optional):
+            environment[optional] = environ[optional]
+    environment.update(asked)
+    if "SECRET_KEY" not in environment:
+        environment["SECRET_KEY"] = secret_key(folder, environ)
+    database = environment.get("DATABASE_URL")
+    shown = (app_environment.mask_url(database) if database
+             else f"{IMAGE_DATABASE_URL} (volume {container}-data)")
     started = time.perf_counter()
     try:
         running = client.containers.run(
             tag, name=container, detach=True, environment=environment,
             ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
             volumes={f"{container}-data": {"bind": "/data", "mode": "rw"}},
-            labels={APP_LABEL: name},
+            labels={APP_LABEL: name}, extra_hosts=EXTRA_HOSTS,
         )
     except APIError as exc:
-        text = str(exc)
+        text = app_environment.scrub(str(exc), app_environment.secret_values(environment))
         if "allocated" in text or "address already in use" in text:
             raise Conflict(f"port {port} is already in use",
                            hint="choose another with --port N") from None
         raise EnvironmentUnavailable(f"could not start {container}: {text}") from None
     url = f"http://127.0.0.1:{port}"
-    say(f"started {container}; waiting for {url}/health")
-    _wait_healthy(running, url + "/health", timeout_s)
+    say(f"started {container} (database {shown}); waiting for {url}/health")
+    _wait_healthy(running, url + "/health", timeout_s,
+                  app_environment.secret_values(environment))
     return AppRun(app=name, image=tag, container=container, url=url + "/", port=port,
-                  healthy_s=round(time.perf_counter() - started, 2))
+                  healthy_s=round(time.perf_counter() - started, 2), database=shown,
+                  environment=sorted(environment))
 
 
-def _wait_healthy(container: Any, health_url: str, timeout_s: float) -> None:
+# The line of a traceback that names the exception, e.g. "sqlalchemy.exc.OperationalError: ..."
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception): ")
+
+
+def startup_failure(logs: str) -> str:
+    """The line of a container's output that says why it stopped: the app's own `error: ...`,
+    else the exception a traceback ended with, else the last line."""
+    lines = [line.strip() for line in logs.splitlines() if line.strip()]
+    for pattern in (re.compile(r"^error: "), _EXCEPTION_LINE):
+        said = [line for line in lines if pattern.match(line)]
+        if said:
+            return said[-1]
+    return lines[-1] if lines else "no output"
+
+
+def _wait_healthy(container: Any, health_url: str, timeout_s: float,
+                  secrets_shown_masked: list[str]) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         container.reload()
         if container.status in ("exited", "dead"):
-            logs = container.logs(tail=5).decode("utf-8", "replace").strip().splitlines()
+            why = startup_failure(container.logs(tail=60).decode("utf-8", "replace"))
             raise EnvironmentUnavailable(
-                f"the app's container stopped at startup: {logs[-1] if logs else 'no output'}",
+                "the app's container stopped at startup: "
+                + app_environment.scrub(why, secrets_shown_masked)[:400],
                 hint=f"see its output: docker logs {container.name}",
             )
         try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bmadgen.sandbox.app_image import AppImage, AppRun
 from bmadgen.services.session import Session
@@ -20,11 +21,17 @@ def build(session: Session, *, say: Say | None = None) -> AppImage:
                            say=say or (lambda text: None))
 
 
-def run(session: Session, *, port: int = 8000, say: Say | None = None) -> AppRun:
-    """Start the built image detached on 127.0.0.1:`port` and wait until /health answers."""
+def run(session: Session, *, port: int = 8000, env: Sequence[str] = (),
+        env_file: Path | None = None, database_url: str | None = None,
+        say: Say | None = None) -> AppRun:
+    """Start the built image detached on 127.0.0.1:`port` and wait until /health answers.
+    `env_file` (KEY=VALUE lines), then `env` (KEY=VALUE, or KEY for this process's value),
+    then `database_url` set the container's variables; the URL is checked (SQLite or
+    PostgreSQL on a host the container reaches) and shown with its password masked."""
     from bmadgen.sandbox import app_image
 
-    return app_image.run(session.folder(), port=port, say=say or (lambda text: None))
+    return app_image.run(session.folder(), port=port, entries=env, env_file=env_file,
+                         database_url=database_url, say=say or (lambda text: None))
 
 
 def stop(session: Session) -> str | None:
