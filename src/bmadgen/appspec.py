@@ -276,12 +276,34 @@ class StackSpec(_Strict):
         return v
 
 
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+DEFAULT_BRAND_COLOR = "#2a6f97"
+
+
+class UiSpec(_Strict):
+    """How the app's web pages look: the prototype's answers, so the app looks like the pages the
+    person approved. The values land in a stylesheet and a class attribute, so each is checked
+    by its form."""
+
+    layout: Literal["top-nav", "sidebar"] = "top-nav"
+    style: Literal["clean", "playful", "corporate"] = "clean"
+    brand_color: str = DEFAULT_BRAND_COLOR
+
+    @field_validator("brand_color")
+    @classmethod
+    def _colour(cls, v: str) -> str:
+        if _HEX_COLOUR.fullmatch(v) is None:
+            raise ValueError(f"brand colour {v!r} must look like '#2a6f97' (# and six hex digits)")
+        return v.lower()
+
+
 class AppSpec(_Strict):
     spec_version: Literal[1] = SPEC_VERSION
     name: str
     title: Text = ""
     description: Text = ""
     stack: StackSpec = Field(default_factory=StackSpec)
+    ui: UiSpec = Field(default_factory=UiSpec)
     features: list[FeatureSpec] = Field(min_length=1)
 
     @field_validator("name")

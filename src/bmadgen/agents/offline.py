@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bmadgen.agents.provider import FillContext, Filled, Table
-from bmadgen.appspec import AppSpec, FeatureSpec
+from bmadgen.appspec import AppSpec, FeatureSpec, UiSpec
 from bmadgen.definitions import Section
 from bmadgen.errors import InvalidInput
 from bmadgen.naming import plural
@@ -53,7 +53,17 @@ class OfflineProvider:
         ]
         return AppSpec(name=plan.slug, title=plan.title,
                        description=plan.answer("vision", "summary", ""),
-                       stack=plan.appspec_stack(), features=features)
+                       stack=plan.appspec_stack(), ui=_ui(plan), features=features)
+
+
+def _ui(plan: Plan) -> UiSpec:
+    """The prototype's answers, so the app's pages look like the prototype the person approved."""
+    defaults = UiSpec()
+    return UiSpec.model_validate({
+        "layout": plan.answer("prototype", "layout", defaults.layout),
+        "style": plan.answer("prototype", "style", defaults.style),
+        "brand_color": plan.answer("prototype", "brand_color", defaults.brand_color),
+    })
 
 
 def _feature(context: FillContext) -> PlannedFeature:

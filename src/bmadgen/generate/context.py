@@ -899,6 +899,7 @@ def app_context(spec: AppSpec) -> dict[str, Any]:
         "title": spec.title or pascal(spec.name),
         "description": spec.description,
         "python": spec.stack.python,
+        "ui": spec.ui.model_dump(),
         "features": [feature_context(f, consumes=_consumed(spec, f.name)) for f in spec.features],
         # The slices in the order ruff's isort wants their imports (th2 before th10).
         "import_order": isort_modules(f.name for f in spec.features),

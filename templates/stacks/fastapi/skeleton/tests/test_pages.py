@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterator
 from decimal import Decimal
+from html import escape
 from typing import Annotated
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.shared import references
 from app.shared.application import create_app
 from app.shared.pages import (
+    HOME_URL,
     MAX_FORM_FIELDS,
     FormField,
     FormValues,
@@ -26,9 +28,11 @@ from app.shared.pages import (
     query_url,
     read_form,
     ref_url,
+    register_link,
     shown,
     typed,
 )
+from app.shared.site import BODY_CLASS, BRAND_COLOR, DESCRIPTION
 
 probe = APIRouter()
 
@@ -54,6 +58,25 @@ def test_the_stylesheet_is_served(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
     assert "--brand" in response.text
+
+
+def test_the_prototype_theme_is_served(client: TestClient) -> None:
+    response = client.get("/static/theme.css")
+    assert response.status_code == 200
+    assert f"--brand: {BRAND_COLOR};" in response.text
+
+
+def test_the_home_page_links_every_slice_in_the_prototype_layout(client: TestClient) -> None:
+    register_link("Probe things", "/ui/probe")
+    assert client.get("/", follow_redirects=False).headers["location"] == HOME_URL
+    page = client.get(HOME_URL)
+    assert page.status_code == 200
+    assert f'<body class="{BODY_CLASS}">' in page.text
+    assert '<a class="button" href="/ui/probe">Open Probe things</a>' in page.text
+    assert f'<a href="{HOME_URL}" class="current">Home</a>' in page.text
+    assert "/static/theme.css" in page.text
+    if DESCRIPTION:
+        assert f"<p>{escape(DESCRIPTION)}</p>" in page.text
 
 
 def test_forms_are_read_and_bounded(client: TestClient) -> None:

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app.shared.database import Database
 from app.shared.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.shared.migrate import upgrade
-from app.shared.pages import STATIC_FOLDER, STATIC_URL
+from app.shared.pages import STATIC_FOLDER, STATIC_URL, home
 from app.shared.request_log import install_middleware
 from app.shared.schemas import MAX_BIGINT, MIN_BIGINT
 from app.shared.settings import SettingsError, load_settings
@@ -55,6 +55,7 @@ def create_app(
     install_middleware(app, settings)
     for router in routers:
         app.include_router(router)
+    app.include_router(home)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

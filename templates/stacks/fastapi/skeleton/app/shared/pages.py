@@ -4,7 +4,9 @@ delete pages each slice builds from its own schemas and services.
 Templates are Jinja2 with autoescape on, so every value is escaped and a slice cannot forget to.
 A slice keeps its page templates in its own `templates/` folder (looked up first) and extends
 `layout.html` from `app/shared/templates/`; the stylesheet, the prototype's, is
-`app/shared/static/style.css`, served at /static/style.css.
+`app/shared/static/style.css`, served at /static/style.css, with the prototype's brand colour in
+`static/theme.css` and its layout and style as classes of the page body (`app/shared/site.py`).
+The home page, /ui, links every slice's pages; / leads there.
 
 Forms are checked with the slice's pydantic schemas, so a form shows the API's own errors.
 CSRF: every form renders `csrf_field()` and every posted form goes through `read_form`, which
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -32,11 +34,13 @@ from sqlalchemy.orm import Session
 from app.shared.errors import ConflictError, InvalidReferenceError
 from app.shared.references import choices
 from app.shared.schemas import MAX_BIGINT, ListQuery
+from app.shared.site import BODY_CLASS, DESCRIPTION
 
 SHARED_FOLDER = Path(__file__).resolve().parent
 STATIC_FOLDER = SHARED_FOLDER / "static"
 TEMPLATES_FOLDER = SHARED_FOLDER / "templates"
 STATIC_URL = "/static"
+HOME_URL = "/ui"
 PAGE_SIZE = 20
 MAX_PAGE = MAX_BIGINT // PAGE_SIZE
 OVERVIEW_ROWS = 5
@@ -283,6 +287,29 @@ class Pager:
         return sorted({1, self.pages, *near})
 
 
+def environment(folders: Sequence[Path] = ()) -> Environment:
+    """Templates from `folders` first, then the shared ones; every value escaped."""
+    templates = Environment(
+        loader=FileSystemLoader([*folders, TEMPLATES_FOLDER]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_escaped,
+    )
+    templates.globals.update(
+        navigation=navigation,
+        static=STATIC_URL,
+        home=HOME_URL,
+        body_class=BODY_CLASS,
+        csrf_field=csrf_field,
+        cell=cell,
+        shown=shown,
+        ref_url=ref_url,
+    )
+    return templates
+
+
 Lister = Callable[..., tuple[Sequence[Any], int]]  # a slice's list service, its session bound
 Section = tuple[EntityView, Lister]
 
@@ -293,23 +320,7 @@ class SlicePages:
     def __init__(self, module_file: str, title: str, url: str) -> None:
         self.title = title
         self.url = url
-        folders = [Path(module_file).resolve().parent / "templates", TEMPLATES_FOLDER]
-        self.templates = Environment(
-            loader=FileSystemLoader(folders),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            finalize=_escaped,
-        )
-        self.templates.globals.update(
-            navigation=navigation,
-            static=STATIC_URL,
-            csrf_field=csrf_field,
-            cell=cell,
-            shown=shown,
-            ref_url=ref_url,
-        )
+        self.templates = environment([Path(module_file).resolve().parent / "templates"])
         register_link(title, url)
 
     def entity(self, view: EntityView) -> None:
@@ -483,3 +494,26 @@ def ref_url(field: FormField, value: object) -> str | None:
     """The detail page of the row a reference names, when its slice has pages."""
     url = entity_urls.get(field.ref or "")
     return None if url is None or value is None else f"{url}/{value}"
+
+
+home = APIRouter(include_in_schema=False)
+_home_templates = environment()
+
+
+@home.get("/")
+def root() -> RedirectResponse:
+    """The app's address leads to its home page."""
+    return RedirectResponse(HOME_URL, status_code=303)
+
+
+@home.get(HOME_URL, response_class=HTMLResponse)
+def home_page(request: Request) -> HTMLResponse:
+    """Every slice's pages, one card each, in the navigation's order."""
+    page = _home_templates.get_template("home.html").render(
+        request=request,
+        app_title=request.app.title,
+        section=HOME_URL,
+        title="Home",
+        description=DESCRIPTION,
+    )
+    return HTMLResponse(page)
