@@ -7,6 +7,24 @@ from pathlib import Path
 
 import pytest
 
+# Tests that must not run at the same time as each other when pytest-xdist spreads the suite
+# over workers (`-n 2`, `--dist loadgroup` in pyproject.toml): each group runs on one worker,
+# in order. "docker": every test marked `docker` (sandboxes, the gate image, app images: one
+# engine, and each of them wants both CPUs); the wizard's snapshots share one fixed folder.
+SERIAL_GROUPS = {"tests/tui/test_snapshots.py": "tui-snapshots"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if item.get_closest_marker("docker") is not None:
+            item.add_marker(pytest.mark.xdist_group("docker"))
+            continue
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        if where in SERIAL_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUPS[where]))
+
 
 @pytest.fixture(autouse=True)
 def bmadgen_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
