@@ -53,7 +53,7 @@ class OfflineProvider:
         ]
         return AppSpec(name=plan.slug, title=plan.title,
                        description=plan.answer("vision", "summary", ""),
-                       stack=plan.appspec_stack(), features=features)
+                       stack=plan.appspec_stack(), features=features, auth=plan.auth_spec())
 
 
 def _feature(context: FillContext) -> PlannedFeature:
