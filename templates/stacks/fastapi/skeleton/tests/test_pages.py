@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert
 from sqlalchemy.orm import Session
@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from app.shared import references
 from app.shared.application import create_app
 from app.shared.pages import (
+    CSRF_COOKIE,
     MAX_FORM_FIELDS,
     FormField,
     FormValues,
     Pager,
     cell,
+    csrf_token,
     form_body,
     form_text,
     query_url,
@@ -33,9 +35,14 @@ from app.shared.pages import (
 probe = APIRouter()
 
 
-@probe.post("/form")
+@probe.post("/ui/form")
 def echo_form(form: Annotated[FormValues, Depends(read_form)]) -> FormValues:
     return form
+
+
+@probe.get("/ui/token")
+def token(request: Request) -> str:
+    return csrf_token(request)
 
 
 class Colour(enum.StrEnum):
@@ -57,9 +64,27 @@ def test_the_stylesheet_is_served(client: TestClient) -> None:
 
 
 def test_forms_are_read_and_bounded(client: TestClient) -> None:
-    assert client.post("/form", data={"a": "1", "b": ""}).json() == {"a": "1", "b": ""}
+    token = client.get("/ui/token").json()
+    sent = {"a": "1", "b": "", "csrf_token": token}
+    assert client.post("/ui/form", data=sent).json() == {"a": "1", "b": ""}
     flood = {f"f{number}": "x" for number in range(MAX_FORM_FIELDS + 1)}
-    assert client.post("/form", data=flood).status_code == 400
+    assert client.post("/ui/form", data=flood).status_code == 400
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient) -> None:
+    cookie = client.get("/ui/token")
+    token = cookie.json()
+    assert CSRF_COOKIE in cookie.headers["set-cookie"]
+    assert "httponly" in cookie.headers["set-cookie"].lower()
+    assert "samesite=lax" in cookie.headers["set-cookie"].lower()
+    assert client.post("/ui/form", data={"a": "1"}).status_code == 403
+    assert client.post("/ui/form", data={"a": "1", "csrf_token": "0" * 64}).status_code == 403
+    assert client.post("/ui/form", data={"a": "1", "csrf_token": token}).status_code == 200
+    # Another browser (another csrf cookie) cannot use this one's token.
+    client.cookies.clear()
+    refused = client.post("/ui/form", data={"a": "1", "csrf_token": token})
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
 
 
 def test_form_text_becomes_json_values() -> None:

@@ -8,13 +8,19 @@ A slice keeps its page templates in its own `templates/` folder (looked up first
 
 Forms are checked with the slice's pydantic schemas, so a form shows the API's own errors.
 CSRF: every form renders `csrf_field()` and every posted form goes through `read_form`, which
-calls `check_csrf`; those two functions are the one seam where sign-in adds its token."""
+calls `check_csrf`. The token is an HMAC (keyed by SECRET_KEY) of the session cookie once the
+person is signed in, of the browser's own random `csrf` cookie before: a site that makes the
+browser post here cannot read either cookie, so it cannot send the matching token."""
 
 import datetime as dt
 import enum
+import functools
+import hashlib
+import hmac
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -22,9 +28,9 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -37,6 +43,10 @@ SHARED_FOLDER = Path(__file__).resolve().parent
 STATIC_FOLDER = SHARED_FOLDER / "static"
 TEMPLATES_FOLDER = SHARED_FOLDER / "templates"
 STATIC_URL = "/static"
+PAGES_URL = "/ui"
+SESSION_COOKIE = "session"  # the signed-in person's session token (app/shared/auth.py)
+CSRF_COOKIE = "csrf"  # a random value per browser, the CSRF token's key before sign-in
+CSRF_FIELD = "csrf_token"
 PAGE_SIZE = 20
 MAX_PAGE = MAX_BIGINT // PAGE_SIZE
 OVERVIEW_ROWS = 5
@@ -71,6 +81,7 @@ class NavLink:
 
 # Filled at import by each slice's ui.py, in the order main.py imports them.
 navigation: list[NavLink] = []
+account_links: list[NavLink] = []  # shown at the end of the navigation (sign-in)
 entity_urls: dict[str, str] = {}  # entity -> its list page, where a reference field links
 
 
@@ -78,6 +89,12 @@ def register_link(title: str, url: str) -> None:
     link = NavLink(title, url)
     if link not in navigation:
         navigation.append(link)
+
+
+def register_account_link(title: str, url: str) -> None:
+    link = NavLink(title, url)
+    if link not in account_links:
+        account_links.append(link)
 
 
 @dataclass(frozen=True)
@@ -154,13 +171,50 @@ def _escaped(value: object) -> object:
     return Markup(escape(str(value)))  # nosec B704: the text is escaped on this very line
 
 
-def csrf_field() -> Markup:
-    """The hidden CSRF input every form renders: nothing until the app signs people in."""
-    return Markup("")
+def _csrf_seed(request: Request) -> str:
+    seed = request.cookies.get(SESSION_COOKIE) or request.cookies.get(CSRF_COOKIE)
+    return seed or str(getattr(request.state, "csrf_seed", ""))
 
 
-def check_csrf(request: Request, form: Mapping[str, str]) -> None:
-    """Where a posted form's CSRF token will be checked (with sign-in): every form passes."""
+def csrf_token(request: Request) -> str:
+    """The token this browser's forms carry: bound to its session (or its csrf cookie)."""
+    key = str(request.app.state.secret_key).encode("utf-8")
+    return hmac.new(key, _csrf_seed(request).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@pass_context
+def csrf_field(context: Mapping[str, Any]) -> Markup:
+    """The hidden CSRF input every form renders."""
+    token = csrf_token(context["request"])
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">')  # nosec B704: hex
+
+
+def check_csrf(request: Request, form: dict[str, str]) -> None:
+    """A posted form must carry its page's CSRF token (403 otherwise); the token is then
+    taken out of the form, which holds only the fields after this."""
+    sent = form.pop(CSRF_FIELD, "")
+    if not _csrf_seed(request) or not hmac.compare_digest(sent, csrf_token(request)):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+
+
+def install_csrf_cookie(app: FastAPI, secure: bool) -> None:
+    """Give every browser that opens a page its random `csrf` cookie (HttpOnly, SameSite=Lax,
+    Secure in production), so even the sign-in form is protected."""
+
+    @app.middleware("http")
+    async def csrf_cookie(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        fresh = None
+        if request.url.path.startswith(PAGES_URL) and not request.cookies.get(CSRF_COOKIE):
+            fresh = secrets.token_urlsafe(32)
+            request.state.csrf_seed = fresh
+        response = await call_next(request)
+        if fresh is not None:
+            response.set_cookie(
+                CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=secure, path="/"
+            )
+        return response
 
 
 async def read_form(request: Request) -> FormValues:
@@ -287,30 +341,51 @@ Lister = Callable[..., tuple[Sequence[Any], int]]  # a slice's list service, its
 Section = tuple[EntityView, Lister]
 
 
+def page_templates(*folders: Path) -> Environment:
+    """The page templates of `folders`, then the shared ones, escaped on output."""
+    templates = Environment(
+        loader=FileSystemLoader([*folders, TEMPLATES_FOLDER]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_escaped,
+    )
+    templates.globals.update(
+        navigation=navigation,
+        account_links=account_links,
+        static=STATIC_URL,
+        csrf_field=csrf_field,
+        cell=cell,
+        shown=shown,
+        ref_url=ref_url,
+    )
+    return templates
+
+
+@functools.cache
+def _shared_templates() -> Environment:
+    return page_templates()
+
+
+def shared_page(
+    request: Request, name: str, status: int, section: str, **values: Any
+) -> HTMLResponse:
+    """A page of the shared templates (the app's own answers, such as sign-in)."""
+    template = _shared_templates().get_template(name)
+    page = template.render(request=request, app_title=request.app.title, section=section, **values)
+    return HTMLResponse(page, status_code=status)
+
+
 class SlicePages:
     """The pages of one slice: its templates folder (then the shared one) and its title."""
 
-    def __init__(self, module_file: str, title: str, url: str) -> None:
+    def __init__(self, module_file: str, title: str, url: str, navigation: bool = True) -> None:
         self.title = title
         self.url = url
-        folders = [Path(module_file).resolve().parent / "templates", TEMPLATES_FOLDER]
-        self.templates = Environment(
-            loader=FileSystemLoader(folders),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            finalize=_escaped,
-        )
-        self.templates.globals.update(
-            navigation=navigation,
-            static=STATIC_URL,
-            csrf_field=csrf_field,
-            cell=cell,
-            shown=shown,
-            ref_url=ref_url,
-        )
-        register_link(title, url)
+        self.templates = page_templates(Path(module_file).resolve().parent / "templates")
+        if navigation:
+            register_link(title, url)
 
     def entity(self, view: EntityView) -> None:
         """Register an entity's pages: a reference field elsewhere links to them."""
