@@ -368,13 +368,20 @@ def _shared_templates() -> Environment:
     return page_templates()
 
 
+def render_page(
+    templates: Environment, request: Request, name: str, status: int, section: str, **values: Any
+) -> HTMLResponse:
+    """The page `name` in the layout, `section` marked in the navigation."""
+    template = templates.get_template(name)
+    page = template.render(request=request, app_title=request.app.title, section=section, **values)
+    return HTMLResponse(page, status_code=status)
+
+
 def shared_page(
     request: Request, name: str, status: int, section: str, **values: Any
 ) -> HTMLResponse:
     """A page of the shared templates (the app's own answers, such as sign-in)."""
-    template = _shared_templates().get_template(name)
-    page = template.render(request=request, app_title=request.app.title, section=section, **values)
-    return HTMLResponse(page, status_code=status)
+    return render_page(_shared_templates(), request, name, status, section, **values)
 
 
 class SlicePages:
@@ -392,10 +399,7 @@ class SlicePages:
         entity_urls[view.name] = view.url
 
     def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        page = self.templates.get_template(name).render(
-            request=request, app_title=request.app.title, section=self.url, **values
-        )
-        return HTMLResponse(page, status_code=status)
+        return render_page(self.templates, request, name, status, self.url, **values)
 
     def overview(self, request: Request, sections: Sequence[Section]) -> HTMLResponse:
         """The slice's page: the newest rows of each entity, with links to the rest."""
