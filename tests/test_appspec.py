@@ -355,3 +355,100 @@ def test_adding_a_feature_with_a_ref_says_what_it_means_for_the_referenced_rows(
         ("review.product_id refers to product (slice catalog): deleting a product is refused "
          "(409) while these rows refer to it")]
     assert appspec.references_from(spec, "catalog")[0].startswith("product.category_id")
+
+
+# ------------------------------------------------------------------ sign-in and roles
+
+
+def _with_auth(auth: dict) -> dict:
+    data = _example()
+    data["auth"] = auth
+    return data
+
+
+def test_a_spec_without_auth_loads_as_an_open_app_and_dumps_without_the_section() -> None:
+    spec = appspec.parse(_example())
+    assert spec.auth is None and not spec.auth_enabled
+    assert "auth" not in yaml.safe_load(appspec.dump(spec))
+
+
+def test_the_auth_section_gives_admin_everything_and_defaults_missing_entities() -> None:
+    spec = appspec.parse(_with_auth({
+        "style": "session", "roles": ["shopper", "store_manager"], "default_role": "shopper",
+        "permissions": {"product": {"read": ["shopper"], "write": ["store_manager"]}}}))
+    auth = spec.auth
+    assert auth is not None and spec.auth_enabled
+    assert auth.all_roles == ["admin", "shopper", "store_manager"]
+    assert auth.writers("product") == ["admin", "store_manager"]
+    assert auth.readers("product") == ["admin", "shopper", "store_manager"]
+    # No entry: every signed-in role reads, admin alone writes.
+    assert auth.readers("order") == ["admin", "shopper", "store_manager"]
+    assert auth.writers("order") == ["admin"]
+    assert auth.signup_role == "shopper"
+    again = appspec.parse(yaml.safe_load(appspec.dump(spec)))
+    assert again.auth == auth
+
+
+def test_bad_auth_sections_list_every_problem_with_its_path() -> None:
+    data = _with_auth({
+        "style": "token", "roles": ["shopper", "shopper", "Bad Role"], "default_role": "ghost",
+        "permissions": {"product": {"write": ["nobody"]}, "unicorn": {"read": ["shopper"]}}})
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    details = info.value.details
+    assert any(d.startswith("auth.roles[2]:") for d in details)
+    data["auth"]["roles"] = ["shopper", "shopper"]
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    line = "\n".join(info.value.details)
+    assert "roles: a role is named twice" in line
+    assert "default_role: 'ghost' is not one of the roles" in line
+    assert "permissions.product.write: role 'nobody' is not one of the roles" in line
+    data["auth"] = {"style": "token", "roles": ["shopper"],
+                    "permissions": {"unicorn": {"read": ["shopper"]}}}
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    assert "auth.permissions.unicorn: names entity 'unicorn', which is not in the app" in \
+        "\n".join(info.value.details)
+
+
+@pytest.mark.parametrize(("auth", "message"), [
+    ({"style": "session", "roles": ["reader"], "default_role": "admin"}, "sign-up never gives admin"),
+    ({"style": "session", "roles": []}, "name at least one role besides admin"),
+    ({"style": "session", "roles": ["admin"]}, "name at least one role besides admin"),
+    ({"style": "basic", "roles": ["reader"]}, "auth.style"),
+])
+def test_roles_that_cannot_work_are_refused(auth: dict, message: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(_with_auth(auth))
+    assert message in "\n".join(info.value.details)
+
+
+def test_with_auth_on_the_accounts_slice_and_its_tables_are_reserved() -> None:
+    data = _with_auth({"style": "session", "roles": ["shopper"]})
+    data["features"][0]["name"] = "accounts"
+    data["features"][1]["entities"][0]["name"] = "user"
+    data["features"][0]["entities"][1]["fields"][5]["ref"] = "category"
+    with pytest.raises(InvalidInput) as info:
+        appspec.parse(data)
+    details = "\n".join(info.value.details)
+    assert "features[0].name: 'accounts' is reserved when auth is on" in details
+    assert "features[1].entities[0].name: 'user' is reserved when auth is on" in details
+    data["auth"]["style"] = "none"  # an open app may name them
+    assert appspec.parse(data).features[0].name == "accounts"
+    spec = appspec.parse(_with_auth({"style": "session", "roles": ["shopper"]}))
+    assert appspec.new_feature_problems(spec, "accounts") == ["slice name 'accounts' is reserved"]
+
+
+def test_a_slice_added_to_a_signed_in_app_takes_the_default_permissions() -> None:
+    spec = appspec.parse(_with_auth({
+        "style": "session", "roles": ["shopper"],
+        "permissions": {"product": {"read": ["shopper"], "write": ["shopper"]}}}))
+    grown = appspec.with_feature(spec, "reviews")
+    assert grown.auth is not None
+    assert grown.auth.writers("review") == ["admin"]
+    assert grown.auth.readers("review") == ["admin", "shopper"]
+    data = grown.model_dump(mode="json")
+    data["auth"]["permissions"]["review"] = {"read": [], "write": ["shopper"]}
+    shrunk = appspec.without_feature(appspec.parse(data), "reviews")
+    assert shrunk.auth is not None and "review" not in shrunk.auth.permissions

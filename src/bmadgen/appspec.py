@@ -47,6 +47,13 @@ RESERVED_SLICE_NAMES = frozenset({"shared", "features", "app", "main", "tests", 
                                   "database", "models", "schemas", "services"})
 
 
+# Sign-in and roles (the `auth` section). admin always exists and may do everything; the
+# accounts slice and the identity tables are generated when auth is on, so their names are taken.
+AuthStyle = Literal["session", "token", "none"]
+ADMIN_ROLE = "admin"
+ACCOUNTS_SLICE = "accounts"
+ACCOUNTS_ENTITIES = frozenset({"user", "app_user", "auth_session"})
+
 MAX_SPEC_BYTES = 2 * 1024 * 1024  # a spec of hundreds of features is a few hundred KB
 # min/max of number fields: the generated tests step 0.25 and 1 away from them, which a float
 # only resolves below 2**51 (and SQLite stores integers below 2**63).
@@ -297,6 +304,72 @@ class UiSpec(_Strict):
         return v.lower()
 
 
+class Permission(_Strict):
+    """The roles that may read (GET) and write (create, change, delete) an entity's rows."""
+
+    read: list[Name] = []
+    write: list[Name] = []
+
+
+class AuthSpec(_Strict):
+    """Who signs in and what each role may do. `style` is how the API takes credentials
+    (session: the pages' cookie and bearer tokens; token: bearer tokens; none: an open app).
+    An entity with no `permissions` entry may be read by every signed-in role and written by
+    admin only; admin may always do everything."""
+
+    style: AuthStyle = "none"
+    roles: list[Name] = []
+    default_role: Name | None = Field(default=None, description="the role sign-up gives")
+    permissions: dict[str, Permission] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.style != "none"
+
+    @property
+    def all_roles(self) -> list[str]:
+        """admin first, then the declared roles in their order."""
+        return [ADMIN_ROLE] + [r for r in self.roles if r != ADMIN_ROLE]
+
+    @property
+    def signup_role(self) -> str:
+        """The role sign-up gives: `default_role`, else the first declared role but admin."""
+        others = [r for r in self.all_roles if r != ADMIN_ROLE]
+        return self.default_role or (others[0] if others else ADMIN_ROLE)
+
+    def readers(self, entity: str) -> list[str]:
+        entry = self.permissions.get(entity)
+        if entry is None:
+            return self.all_roles
+        return [r for r in self.all_roles if r == ADMIN_ROLE or r in entry.read or r in entry.write]
+
+    def writers(self, entity: str) -> list[str]:
+        entry = self.permissions.get(entity)
+        allowed = entry.write if entry is not None else []
+        return [r for r in self.all_roles if r == ADMIN_ROLE or r in allowed]
+
+    @model_validator(mode="after")
+    def _roles(self) -> AuthSpec:
+        problems: list[str] = []
+        if len(set(self.roles)) != len(self.roles):
+            problems.append("roles: a role is named twice")
+        declared = set(self.all_roles)
+        if self.default_role == ADMIN_ROLE:
+            problems.append("default_role: sign-up never gives admin (make the first admin with "
+                            "the create-admin command)")
+        elif self.default_role is not None and self.default_role not in declared:
+            problems.append(f"default_role: {self.default_role!r} is not one of the roles")
+        if self.enabled and declared == {ADMIN_ROLE}:
+            problems.append("roles: name at least one role besides admin (sign-up gives it)")
+        for entity, entry in self.permissions.items():
+            for action in ("read", "write"):
+                problems += [f"permissions.{entity}.{action}: role {role!r} is not one of the roles"
+                             for role in getattr(entry, action) if role not in declared]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class AppSpec(_Strict):
     spec_version: Literal[1] = SPEC_VERSION
     name: str
@@ -305,11 +378,16 @@ class AppSpec(_Strict):
     stack: StackSpec = Field(default_factory=StackSpec)
     ui: UiSpec = Field(default_factory=UiSpec)
     features: list[FeatureSpec] = Field(min_length=1)
+    auth: AuthSpec | None = Field(default=None, description="sign-in and roles; none: open")
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         return _check_name(v, "app name")
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.auth is not None and self.auth.enabled
 
     @model_validator(mode="after")
     def _cross_references(self) -> AppSpec:
@@ -339,6 +417,7 @@ class AppSpec(_Strict):
                         problems.append(f"{feature.name}.{entity.name}.{f.name}: a refs field "
                                         "cannot link an entity to itself")
         problems += _event_problems(self.features)
+        problems += _auth_problems(self, entities)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -367,6 +446,26 @@ def _event_problems(features: list[FeatureSpec]) -> list[str]:
             problems += [f"{feature.name}: event {event.name!r} names consumer {consumer!r}, "
                          "which is not a slice of the app"
                          for consumer in event.consumers if consumer not in names]
+    return problems
+
+
+def _auth_problems(spec: AppSpec, entities: dict[str, str]) -> list[str]:
+    """Permissions name entities of the app; with sign-in on, the accounts slice and its
+    tables are taken."""
+    if spec.auth is None:
+        return []
+    problems = [f"auth.permissions.{name}: names entity {name!r}, which is not in the app"
+                for name in spec.auth.permissions if name not in entities]
+    if not spec.auth.enabled:
+        return problems
+    for i, feature in enumerate(spec.features):
+        if feature.name == ACCOUNTS_SLICE:
+            problems.append(f"features[{i}].name: {ACCOUNTS_SLICE!r} is reserved when auth is on "
+                            "(the generated sign-in slice)")
+        problems += [f"features[{i}].entities[{j}].name: {entity.name!r} is reserved when auth "
+                     "is on (the accounts tables)"
+                     for j, entity in enumerate(feature.entities)
+                     if entity.name in ACCOUNTS_ENTITIES]
     return problems
 
 
@@ -458,6 +557,8 @@ def dump(spec: AppSpec) -> str:
     import yaml
 
     data = spec.model_dump(mode="json", exclude_defaults=False)
+    if data.get("auth") is None:  # a spec without sign-in keeps the shape it always had
+        data.pop("auth", None)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -500,7 +601,7 @@ def new_feature_problems(spec: AppSpec, name: str, *, max_len: int = MAX_NAME_LE
     except InvalidInput as exc:
         return [exc.message]
     problems = []
-    if name in RESERVED_SLICE_NAMES:
+    if name in RESERVED_SLICE_NAMES or (name == ACCOUNTS_SLICE and spec.auth_enabled):
         problems.append(f"slice name {name!r} is reserved")
     if any(f.name == name for f in spec.features):
         problems.append(f"slice {name!r} already exists in the app spec")
@@ -575,7 +676,11 @@ def without_feature(spec: AppSpec, name: str) -> AppSpec:
             details=dependants,
             hint="remove or change those fields (or their slices) first, then remove this one",
         )
-    return parse(
-        spec.model_copy(update={"features": features}).model_dump(mode="json"),
-        "app spec without the slice",
-    )
+    update: dict[str, Any] = {"features": features}
+    if spec.auth is not None:  # its entities' permissions go with it
+        owned = {e.name for e in spec.feature(name).entities}
+        update["auth"] = spec.auth.model_copy(update={"permissions": {
+            entity: entry for entity, entry in spec.auth.permissions.items()
+            if entity not in owned}})
+    return parse(spec.model_copy(update=update).model_dump(mode="json"),
+                 "app spec without the slice")

@@ -170,6 +170,8 @@ class Story(_Data):
     benefit: str
     requirement: str
     acceptance: list[str] = Field(min_length=1)
+    # read: the story only looks at its feature's rows, so its role is not given write access
+    access: Literal["read", "write"] = "write"
 
 
 class TypeFeature(_Data):
@@ -203,6 +205,8 @@ class ProjectType(_Data):
     tasks: list[StartingTask] = []
     memories: list[StartingMemory] = []
     sample_answers: dict[str, dict[str, Any]]
+    # The role sign-up gives, when the stories leave it ambiguous (words, as stories name roles).
+    default_role: str | None = None
 
     def feature(self, name: str) -> TypeFeature:
         for feature in self.features:

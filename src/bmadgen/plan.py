@@ -13,7 +13,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bmadgen.appspec import Action, EndpointSpec, EntitySpec, EventSpec, HttpMethod, StackSpec
+from bmadgen.appspec import (
+    ADMIN_ROLE,
+    Action,
+    AuthSpec,
+    EndpointSpec,
+    EntitySpec,
+    EventSpec,
+    HttpMethod,
+    Permission,
+    StackSpec,
+)
 from bmadgen.definitions import ProjectType, Story
 from bmadgen.naming import plural
 
@@ -27,6 +37,12 @@ CRUD: tuple[tuple[HttpMethod, str, Action], ...] = (
     ("PUT", "/{id}", "update"),
     ("DELETE", "/{id}", "delete"),
 )
+
+
+def role_name(words: str) -> str:
+    """A story's role as an identifier: "store manager" -> store_manager."""
+    name = "_".join("".join(c if c.isalnum() else " " for c in words.lower()).split())
+    return name if name and name[0].isalpha() else f"role_{name}"
 
 
 def page_name(feature_name: str) -> str:
@@ -153,3 +169,27 @@ class Plan(BaseModel):
     def appspec_stack(self) -> StackSpec:
         return StackSpec(name=self.answer("architecture", "stack", self.project_type.stacks[0]))
 
+
+    def auth_spec(self) -> AuthSpec | None:
+        """Sign-in and roles from the `auth` answer and the stories: every story's role may read
+        every entity, a writing story's role may write its feature's entities, and sign-up gives
+        the project type's `default_role` or else the role of the most stories."""
+        style = self.answer("architecture", "auth", "none")
+        if style == "none":
+            return None
+        counts: dict[str, int] = {}
+        for feature in self.features:
+            for planned in feature.stories:
+                role = role_name(planned.story.role)
+                if role != ADMIN_ROLE:
+                    counts[role] = counts.get(role, 0) + 1
+        roles = list(counts)
+        named = role_name(self.project_type.default_role or "")
+        default = named if named in counts else max(roles, key=counts.__getitem__, default=None)
+        permissions: dict[str, Permission] = {}
+        for feature in self.features:
+            writers = list(dict.fromkeys(
+                role_name(s.story.role) for s in feature.stories if s.story.access == "write"))
+            for entity in feature.entities:
+                permissions[entity.name] = Permission(read=roles, write=writers)
+        return AuthSpec(style=style, roles=roles, default_role=default, permissions=permissions)

@@ -22,6 +22,7 @@ from bmadgen.generate.service import generate_app
 from bmadgen.plan import Plan
 
 from .conftest import git
+from .signin import SIGN_IN
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +54,7 @@ def create(client, entity, made):
 for case in cases:
     source, field, target, on_delete = case
     with TestClient(app) as client:
+        sign_in(client)
         made = {}
         payload = sample(source)
         for other, other_target in entities[source]["refs"].items():
@@ -138,7 +140,7 @@ def test_references_hold_in_every_project_type(type_name: str, tmp_path: Path) -
         assert type_name == "portfolio", f"the {type_name} app spec lost its references"
         return
     env["DATABASE_URL"] = "sqlite://"
-    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps([cases, entities])],
+    proc = subprocess.run([sys.executable, "-c", SIGN_IN + PROBE, json.dumps([cases, entities])],
                           cwd=project, env=env, capture_output=True, text=True, timeout=300,
                           check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

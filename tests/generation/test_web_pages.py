@@ -1,6 +1,7 @@
-"""Acceptance: in headless Chromium, the generated app's pages create, edit, list, filter and
-delete an item of every slice, and show a validation error next to its field (ecommerce, saas
-and blog apps, served by uvicorn on a SQLite file). Screenshots of a list page and of a form go
+"""Acceptance: in headless Chromium, a person signs up through the generated app's page, is
+made admin by the documented command, signs out and in again through the pages, then creates,
+edits, lists, filters and deletes an item of every slice, sees a validation error next to its
+field, and signs out (ecommerce, saas and blog apps, served by uvicorn on a SQLite file). Screenshots of a list page and of a form go
 to the test's tmp folder. Without Chromium the test skips locally and fails in CI (CI=true)."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bmadgen.generate.context import _samples
 from bmadgen.naming import plural
 from tests.share.conftest import need_chromium
 
+from .signin import ADMIN_PASSWORD, create_admin
 from .test_generated_app import serve
 from .test_references import _generated_for
 
@@ -80,6 +82,15 @@ class Pages:
         self.browser.js(f"document.querySelector({json.dumps(selector)}).click()")
         self.browser.wait_for("Page.loadEventFired")
         self.settle()
+
+    def cookies(self) -> dict[str, str]:
+        """The browser's cookies for the app (the HttpOnly session cookie too)."""
+        found = self.browser.call("Network.getCookies", urls=[self.base])["cookies"]
+        return {cookie["name"]: cookie["value"] for cookie in found}
+
+    def sign_in_form(self, email: str) -> None:
+        self.fill({"email": email, "password": ADMIN_PASSWORD})
+        self.submit("form[method=post] button[type=submit]")
 
     def fill(self, values: dict[str, object]) -> None:
         script = FILL.replace("VALUES", json.dumps(values))
@@ -171,7 +182,7 @@ def _check_slice(pages: Pages, entity: EntitySpec, shots: Path | None) -> None:
     pages.submit("form[method=post] button[type=submit]")
     assert pages.here() == url
     assert browser.js(f"document.querySelector({json.dumps(link)}) === null")
-    assert httpx.get(item_url).status_code == 404
+    assert httpx.get(item_url, cookies=pages.cookies()).status_code == 404
 
 
 def _screenshot(browser: Any, path: Path) -> None:
@@ -195,10 +206,31 @@ def test_pages_create_edit_list_filter_and_delete(type_name: str, tmp_path: Path
     project, spec = _generated_for(type_name, tmp_path)
     shots = tmp_path / "shots"
     shots.mkdir()
-    with serve(project, tmp_path / "pages.db") as base:
+    database = tmp_path / "pages.db"
+    email = "first@example.com"
+    with serve(project, database) as base:
         pages = Pages(browser, base, spec)
+        first = pages.url(spec.features[0].entities[0])
+        # Signed out, a page answers with the sign-in form; sign up from there.
+        pages.goto(first)
+        assert browser.js("document.querySelector('form[action=\"/ui/sign-in\"]') !== null")
+        pages.goto(f"{base}/ui/sign-up")
+        pages.sign_in_form(email)
+        assert "session" in pages.cookies()
+        # The new account has the default role; the documented command makes it admin.
+        assert "is an admin now" in create_admin(project, f"sqlite:///{database}", email)
+        pages.goto(f"{base}/ui/sign-in")
+        assert "admin" in browser.js("document.querySelector('main').innerText")
+        pages.submit("form[action='/ui/sign-out'] button[type=submit]")
+        assert "session" not in pages.cookies()
+        pages.goto(first)  # asks to sign in, then comes back here
+        pages.sign_in_form(email)
+        assert pages.here() == first
         for number, feature in enumerate(spec.features):
             _check_slice(pages, feature.entities[0], shots if number == 0 else None)
+        pages.goto(f"{base}/ui/sign-in")
+        pages.submit("form[action='/ui/sign-out'] button[type=submit]")
+        assert httpx.get(first, cookies=pages.cookies()).status_code == 401
         # data: URLs are Chromium's own (the date input's calendar icon), not requests.
         pages.record()
         assert any(url.endswith("/static/style.css") for url in pages.requests)

@@ -226,6 +226,49 @@ def test_every_project_type_gives_a_valid_app_spec(type_name):
     spec = appspec.parse(appspec.AppSpec.model_validate(drafted.model_dump()).model_dump())
     frs = {fr for fr, _, _ in plan.functional_requirements}
     assert frs == {r for f in spec.features for r in f.requirements}
+    assert (spec.auth is not None) == (ptype.sample_answers["architecture"]["auth"] != "none")
+
+
+@pytest.mark.parametrize(("type_name", "style", "default", "writes", "may_not"), [
+    ("ecommerce", "session", "shopper", ("order", ["admin", "shopper", "store_manager"]),
+     ("product", "shopper")),
+    ("saas", "token", "member", ("work_item", ["admin", "member"]), ("subscription", "member")),
+    ("blog", "session", "reader", ("post", ["admin", "author"]), ("post", "reader")),
+    ("marketplace", "session", "buyer", ("listing", ["admin", "seller"]), ("listing", "buyer")),
+])
+def test_the_architecture_phase_fills_sign_in_and_roles_from_the_stories(
+        type_name, style, default, writes, may_not):
+    from bmadgen.agents.offline import OfflineProvider
+    from bmadgen.plan import Plan
+
+    ptype = definitions.project_type(type_name)
+    spec = OfflineProvider().appspec(
+        Plan(project_name="demo", project_type=ptype, answers=ptype.sample_answers))
+    auth = spec.auth
+    assert auth is not None and auth.style == style and auth.default_role == default
+    story_roles = {s.role.replace(" ", "_") for f in ptype.features for s in f.stories}
+    assert set(auth.roles) == story_roles
+    entity, writers = writes
+    assert auth.writers(entity) == writers
+    entity, role = may_not
+    assert role not in auth.writers(entity)
+    every = {e.name for f in spec.features for e in f.entities}
+    assert all(auth.readers(e) == auth.all_roles for e in every)
+
+
+def test_an_open_answer_or_a_chosen_subset_of_features_keeps_the_spec_valid():
+    from bmadgen.agents.offline import OfflineProvider
+    from bmadgen.plan import Plan
+
+    ptype = definitions.project_type("blog")
+    answers = {**ptype.sample_answers, "architecture": {"stack": "fastapi", "auth": "none"}}
+    assert OfflineProvider().appspec(
+        Plan(project_name="demo", project_type=ptype, answers=answers)).auth is None
+    # Only the comments slice: its one role (reader) writes, and sign-up gives it.
+    answers = {**ptype.sample_answers, "requirements": {"features": ["comments"]}}
+    spec = OfflineProvider().appspec(Plan(project_name="demo", project_type=ptype, answers=answers))
+    assert spec.auth is not None and spec.auth.roles == ["reader"]
+    assert spec.auth.default_role == "reader" and spec.auth.writers("comment") == ["admin", "reader"]
 
 
 def test_the_app_spec_is_the_providers_and_is_checked_before_anything_is_written(
@@ -240,7 +283,11 @@ def test_the_app_spec_is_the_providers_and_is_checked_before_anything_is_written
             # Its events keep no consumer: the app spec refuses one that is not a slice.
             first = spec.features[0]
             events = [e.model_copy(update={"consumers": []}) for e in first.events]
-            return spec.model_copy(update={"features": [first.model_copy(update={"events": events})]})
+            kept = {e.name for e in first.entities}
+            auth = spec.auth.model_copy(update={"permissions": {
+                k: v for k, v in spec.auth.permissions.items() if k in kept}})
+            return spec.model_copy(update={
+                "features": [first.model_copy(update={"events": events})], "auth": auth})
 
     monkeypatch.setattr(engine, "get_provider", lambda _name: OneSlice())
     run_until(store, shop, "architecture")

@@ -53,7 +53,8 @@ class OfflineProvider:
         ]
         return AppSpec(name=plan.slug, title=plan.title,
                        description=plan.answer("vision", "summary", ""),
-                       stack=plan.appspec_stack(), ui=_ui(plan), features=features)
+                       stack=plan.appspec_stack(), ui=_ui(plan), features=features,
+                       auth=plan.auth_spec())
 
 
 def _ui(plan: Plan) -> UiSpec:

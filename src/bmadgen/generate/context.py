@@ -893,14 +893,38 @@ def feature_context(feature: FeatureSpec, owners: dict[str, str] | None = None,
     }
 
 
+def auth_context(spec: AppSpec) -> dict[str, Any]:
+    """Sign-in and roles as the templates read them: `enabled` False for an open app."""
+    auth = spec.auth if spec.auth is not None and spec.auth.enabled else None
+    if auth is None:
+        return {"enabled": False, "style": "none", "roles": [], "default_role": ""}
+    return {"enabled": True, "style": auth.style, "roles": auth.all_roles,
+            "default_role": auth.signup_role}
+
+
+def _with_access(feature: dict[str, Any], spec: AppSpec) -> dict[str, Any]:
+    """Each entity's readers and writers (empty lists in an open app)."""
+    for entity in feature["entities"]:
+        on = spec.auth is not None and spec.auth.enabled
+        entity["readers"] = spec.auth.readers(entity["name"]) if on and spec.auth else []
+        entity["writers"] = spec.auth.writers(entity["name"]) if on and spec.auth else []
+    return feature
+
+
 def app_context(spec: AppSpec) -> dict[str, Any]:
+    features = [_with_access(feature_context(f, consumes=_consumed(spec, f.name)), spec)
+                for f in spec.features]
+    auth = auth_context(spec)
+    names = [f.name for f in spec.features] + (["accounts"] if auth["enabled"] else [])
     return {
         "name": spec.name,
         "title": spec.title or pascal(spec.name),
         "description": spec.description,
         "python": spec.stack.python,
         "ui": spec.ui.model_dump(),
-        "features": [feature_context(f, consumes=_consumed(spec, f.name)) for f in spec.features],
-        # The slices in the order ruff's isort wants their imports (th2 before th10).
-        "import_order": isort_modules(f.name for f in spec.features),
+        "features": features,
+        "auth": auth,
+        # The slices in the order ruff's isort wants their imports (th2 before th10); the
+        # accounts slice, generated with sign-in, among them.
+        "import_order": isort_modules(names),
     }

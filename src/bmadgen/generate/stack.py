@@ -2,7 +2,8 @@
 
 `skeleton/` renders once per app, `slice/` once per feature. A file ending in `.jinja` is
 rendered (and loses the suffix), any other file is copied as it is; paths are templates too.
-Files whose name starts with one `_` are partials for `{% import %}`, never output. Rendering is
+Files whose name starts with one `_` are partials for `{% import %}`, never output, and so is a
+template that renders to nothing (a file that exists only under a condition). Rendering is
 pure: it returns the files in memory and writes nothing, and every template problem of the
 stack is collected before anything is reported.
 """
@@ -223,7 +224,9 @@ class Renderer:
                         self.problems.append(_describe(exc, f"{self.stack.name}/{label}"))
                     except (TypeError, ValueError, KeyError, AttributeError) as exc:
                         self.problems.append(f"template {self.stack.name}/{label}: {exc}")
-            if path is not None and content is not None:
+            # A template that renders to nothing at all is not output: that is how a file exists
+            # only under a condition (`{% if app.auth %}...{% endif %}` around all of it).
+            if path is not None and content is not None and (content or not template.rendered):
                 out.append(RenderedFile(path, content, owner))
         return out
 

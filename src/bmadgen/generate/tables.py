@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bmadgen.appspec import AppSpec, EntitySpec, FeatureSpec, FieldSpec
+from bmadgen.appspec import ACCOUNTS_SLICE, AppSpec, EntitySpec, FeatureSpec, FieldSpec
 from bmadgen.generate.context import (
     EMAIL_LENGTH,
     URL_LENGTH,
@@ -140,9 +140,29 @@ def feature_tables(feature: FeatureSpec) -> dict[str, TableShape]:
     return tables
 
 
+# The identity tables of an app with sign-in (app/shared/auth.py declares their models): a
+# person's email, password hash and role, and the server-side sessions their tokens open.
+ACCOUNTS = FeatureSpec(name=ACCOUNTS_SLICE, entities=[
+    EntitySpec(name="app_user", fields=[
+        FieldSpec(name="email", type="email", unique=True),
+        FieldSpec(name="password_hash", type="str", max_length=255, filterable=False),
+        FieldSpec(name="role", type="str", max_length=40),
+    ]),
+    EntitySpec(name="auth_session", fields=[
+        FieldSpec(name="user_id", type="ref", ref="app_user", on_delete="cascade"),
+        FieldSpec(name="token_hash", type="str", max_length=64, unique=True),
+        FieldSpec(name="expires_at", type="datetime", filterable=False),
+    ]),
+])
+
+
 def table_shapes(spec: AppSpec) -> dict[str, dict[str, TableShape]]:
-    """Every slice's tables: slice name -> table name -> shape."""
-    return {feature.name: feature_tables(feature) for feature in spec.features}
+    """Every slice's tables: slice name -> table name -> shape (the accounts tables too, when
+    the app signs people in)."""
+    shapes = {feature.name: feature_tables(feature) for feature in spec.features}
+    if spec.auth_enabled:
+        shapes[ACCOUNTS_SLICE] = feature_tables(ACCOUNTS)
+    return shapes
 
 
 def to_json(shapes: dict[str, dict[str, TableShape]]) -> dict[str, Any]:

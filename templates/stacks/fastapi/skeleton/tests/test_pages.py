@@ -5,11 +5,10 @@ import datetime as dt
 import enum
 from collections.abc import Iterator
 from decimal import Decimal
-from html import escape
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert
 from sqlalchemy.orm import Session
@@ -17,29 +16,34 @@ from sqlalchemy.orm import Session
 from app.shared import references
 from app.shared.application import create_app
 from app.shared.pages import (
-    HOME_URL,
+    CSRF_COOKIE,
     MAX_FORM_FIELDS,
     FormField,
     FormValues,
     Pager,
     cell,
+    csrf_token,
     form_body,
     form_text,
     query_url,
     read_form,
     ref_url,
-    register_link,
     shown,
     typed,
 )
-from app.shared.site import BODY_CLASS, BRAND_COLOR, DESCRIPTION
+from app.shared.site import BRAND_COLOR
 
 probe = APIRouter()
 
 
-@probe.post("/form")
+@probe.post("/ui/form")
 def echo_form(form: Annotated[FormValues, Depends(read_form)]) -> FormValues:
     return form
+
+
+@probe.get("/ui/token")
+def token(request: Request) -> str:
+    return csrf_token(request)
 
 
 class Colour(enum.StrEnum):
@@ -66,23 +70,28 @@ def test_the_prototype_theme_is_served(client: TestClient) -> None:
     assert f"--brand: {BRAND_COLOR};" in response.text
 
 
-def test_the_home_page_links_every_slice_in_the_prototype_layout(client: TestClient) -> None:
-    register_link("Probe things", "/ui/probe")
-    assert client.get("/", follow_redirects=False).headers["location"] == HOME_URL
-    page = client.get(HOME_URL)
-    assert page.status_code == 200
-    assert f'<body class="{BODY_CLASS}">' in page.text
-    assert '<a class="button" href="/ui/probe">Open Probe things</a>' in page.text
-    assert f'<a href="{HOME_URL}" class="current">Home</a>' in page.text
-    assert "/static/theme.css" in page.text
-    if DESCRIPTION:
-        assert f"<p>{escape(DESCRIPTION)}</p>" in page.text
-
-
 def test_forms_are_read_and_bounded(client: TestClient) -> None:
-    assert client.post("/form", data={"a": "1", "b": ""}).json() == {"a": "1", "b": ""}
+    token = client.get("/ui/token").json()
+    sent = {"a": "1", "b": "", "csrf_token": token}
+    assert client.post("/ui/form", data=sent).json() == {"a": "1", "b": ""}
     flood = {f"f{number}": "x" for number in range(MAX_FORM_FIELDS + 1)}
-    assert client.post("/form", data=flood).status_code == 400
+    assert client.post("/ui/form", data=flood).status_code == 400
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient) -> None:
+    cookie = client.get("/ui/token")
+    token = cookie.json()
+    assert CSRF_COOKIE in cookie.headers["set-cookie"]
+    assert "httponly" in cookie.headers["set-cookie"].lower()
+    assert "samesite=lax" in cookie.headers["set-cookie"].lower()
+    assert client.post("/ui/form", data={"a": "1"}).status_code == 403
+    assert client.post("/ui/form", data={"a": "1", "csrf_token": "0" * 64}).status_code == 403
+    assert client.post("/ui/form", data={"a": "1", "csrf_token": token}).status_code == 200
+    # Another browser (another csrf cookie) cannot use this one's token.
+    client.cookies.clear()
+    refused = client.post("/ui/form", data={"a": "1", "csrf_token": token})
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
 
 
 def test_form_text_becomes_json_values() -> None:

@@ -10,13 +10,19 @@ The home page, /ui, links every slice's pages; / leads there.
 
 Forms are checked with the slice's pydantic schemas, so a form shows the API's own errors.
 CSRF: every form renders `csrf_field()` and every posted form goes through `read_form`, which
-calls `check_csrf`; those two functions are the one seam where sign-in adds its token."""
+calls `check_csrf`. The token is an HMAC (keyed by SECRET_KEY) of the session cookie once the
+person is signed in, of the browser's own random `csrf` cookie before: a site that makes the
+browser post here cannot read either cookie, so it cannot send the matching token."""
 
 import datetime as dt
 import enum
+import functools
+import hashlib
+import hmac
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -24,9 +30,9 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -40,7 +46,11 @@ SHARED_FOLDER = Path(__file__).resolve().parent
 STATIC_FOLDER = SHARED_FOLDER / "static"
 TEMPLATES_FOLDER = SHARED_FOLDER / "templates"
 STATIC_URL = "/static"
-HOME_URL = "/ui"
+PAGES_URL = "/ui"
+HOME_URL = PAGES_URL  # the home page: a card per slice
+SESSION_COOKIE = "session"  # the signed-in person's session token (app/shared/auth.py)
+CSRF_COOKIE = "csrf"  # a random value per browser, the CSRF token's key before sign-in
+CSRF_FIELD = "csrf_token"
 PAGE_SIZE = 20
 MAX_PAGE = MAX_BIGINT // PAGE_SIZE
 OVERVIEW_ROWS = 5
@@ -75,6 +85,7 @@ class NavLink:
 
 # Filled at import by each slice's ui.py, in the order main.py imports them.
 navigation: list[NavLink] = []
+account_links: list[NavLink] = []  # shown at the end of the navigation (sign-in)
 entity_urls: dict[str, str] = {}  # entity -> its list page, where a reference field links
 
 
@@ -82,6 +93,12 @@ def register_link(title: str, url: str) -> None:
     link = NavLink(title, url)
     if link not in navigation:
         navigation.append(link)
+
+
+def register_account_link(title: str, url: str) -> None:
+    link = NavLink(title, url)
+    if link not in account_links:
+        account_links.append(link)
 
 
 @dataclass(frozen=True)
@@ -158,13 +175,50 @@ def _escaped(value: object) -> object:
     return Markup(escape(str(value)))  # nosec B704: the text is escaped on this very line
 
 
-def csrf_field() -> Markup:
-    """The hidden CSRF input every form renders: nothing until the app signs people in."""
-    return Markup("")
+def _csrf_seed(request: Request) -> str:
+    seed = request.cookies.get(SESSION_COOKIE) or request.cookies.get(CSRF_COOKIE)
+    return seed or str(getattr(request.state, "csrf_seed", ""))
 
 
-def check_csrf(request: Request, form: Mapping[str, str]) -> None:
-    """Where a posted form's CSRF token will be checked (with sign-in): every form passes."""
+def csrf_token(request: Request) -> str:
+    """The token this browser's forms carry: bound to its session (or its csrf cookie)."""
+    key = str(request.app.state.secret_key).encode("utf-8")
+    return hmac.new(key, _csrf_seed(request).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@pass_context
+def csrf_field(context: Mapping[str, Any]) -> Markup:
+    """The hidden CSRF input every form renders."""
+    token = csrf_token(context["request"])
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">')  # nosec B704: hex
+
+
+def check_csrf(request: Request, form: dict[str, str]) -> None:
+    """A posted form must carry its page's CSRF token (403 otherwise); the token is then
+    taken out of the form, which holds only the fields after this."""
+    sent = form.pop(CSRF_FIELD, "")
+    if not _csrf_seed(request) or not hmac.compare_digest(sent, csrf_token(request)):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+
+
+def install_csrf_cookie(app: FastAPI, secure: bool) -> None:
+    """Give every browser that opens a page its random `csrf` cookie (HttpOnly, SameSite=Lax,
+    Secure in production), so even the sign-in form is protected."""
+
+    @app.middleware("http")
+    async def csrf_cookie(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        fresh = None
+        if request.url.path.startswith(PAGES_URL) and not request.cookies.get(CSRF_COOKIE):
+            fresh = secrets.token_urlsafe(32)
+            request.state.csrf_seed = fresh
+        response = await call_next(request)
+        if fresh is not None:
+            response.set_cookie(
+                CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=secure, path="/"
+            )
+        return response
 
 
 async def read_form(request: Request) -> FormValues:
@@ -287,8 +341,12 @@ class Pager:
         return sorted({1, self.pages, *near})
 
 
-def environment(folders: Sequence[Path] = ()) -> Environment:
-    """Templates from `folders` first, then the shared ones; every value escaped."""
+Lister = Callable[..., tuple[Sequence[Any], int]]  # a slice's list service, its session bound
+Section = tuple[EntityView, Lister]
+
+
+def page_templates(*folders: Path) -> Environment:
+    """The page templates of `folders`, then the shared ones, escaped on output."""
     templates = Environment(
         loader=FileSystemLoader([*folders, TEMPLATES_FOLDER]),
         autoescape=True,
@@ -299,6 +357,7 @@ def environment(folders: Sequence[Path] = ()) -> Environment:
     )
     templates.globals.update(
         navigation=navigation,
+        account_links=account_links,
         static=STATIC_URL,
         home=HOME_URL,
         body_class=BODY_CLASS,
@@ -310,28 +369,43 @@ def environment(folders: Sequence[Path] = ()) -> Environment:
     return templates
 
 
-Lister = Callable[..., tuple[Sequence[Any], int]]  # a slice's list service, its session bound
-Section = tuple[EntityView, Lister]
+@functools.cache
+def _shared_templates() -> Environment:
+    return page_templates()
+
+
+def render_page(
+    templates: Environment, request: Request, name: str, status: int, section: str, **values: Any
+) -> HTMLResponse:
+    """The page `name` in the layout, `section` marked in the navigation."""
+    template = templates.get_template(name)
+    page = template.render(request=request, app_title=request.app.title, section=section, **values)
+    return HTMLResponse(page, status_code=status)
+
+
+def shared_page(
+    request: Request, name: str, status: int, section: str, **values: Any
+) -> HTMLResponse:
+    """A page of the shared templates (the app's own answers, such as sign-in)."""
+    return render_page(_shared_templates(), request, name, status, section, **values)
 
 
 class SlicePages:
     """The pages of one slice: its templates folder (then the shared one) and its title."""
 
-    def __init__(self, module_file: str, title: str, url: str) -> None:
+    def __init__(self, module_file: str, title: str, url: str, navigation: bool = True) -> None:
         self.title = title
         self.url = url
-        self.templates = environment([Path(module_file).resolve().parent / "templates"])
-        register_link(title, url)
+        self.templates = page_templates(Path(module_file).resolve().parent / "templates")
+        if navigation:
+            register_link(title, url)
 
     def entity(self, view: EntityView) -> None:
         """Register an entity's pages: a reference field elsewhere links to them."""
         entity_urls[view.name] = view.url
 
     def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        page = self.templates.get_template(name).render(
-            request=request, app_title=request.app.title, section=self.url, **values
-        )
-        return HTMLResponse(page, status_code=status)
+        return render_page(self.templates, request, name, status, self.url, **values)
 
     def overview(self, request: Request, sections: Sequence[Section]) -> HTMLResponse:
         """The slice's page: the newest rows of each entity, with links to the rest."""
@@ -497,7 +571,6 @@ def ref_url(field: FormField, value: object) -> str | None:
 
 
 home = APIRouter(include_in_schema=False)
-_home_templates = environment()
 
 
 @home.get("/")
@@ -509,11 +582,4 @@ def root() -> RedirectResponse:
 @home.get(HOME_URL, response_class=HTMLResponse)
 def home_page(request: Request) -> HTMLResponse:
     """Every slice's pages, one card each, in the navigation's order."""
-    page = _home_templates.get_template("home.html").render(
-        request=request,
-        app_title=request.app.title,
-        section=HOME_URL,
-        title="Home",
-        description=DESCRIPTION,
-    )
-    return HTMLResponse(page)
+    return shared_page(request, "home.html", 200, HOME_URL, title="Home", description=DESCRIPTION)
