@@ -74,13 +74,22 @@ def test_the_app_carries_the_theme_into_its_files() -> None:
 
 
 def test_the_home_page_shows_the_prototype_layout(tmp_path: Path) -> None:
+    from .signin import ADMIN_EMAIL, ADMIN_PASSWORD, SIGN_IN
     from .test_references import _generated_for
 
     project, spec = _generated_for("saas", tmp_path)
-    probe = (
+    assert spec.auth is not None and spec.auth.enabled
+    probe = SIGN_IN + (
         "from fastapi.testclient import TestClient\n"
         "from app.main import app\n"
         "with TestClient(app) as client:\n"
+        "    print(client.get('/', follow_redirects=False).status_code)\n"
+        "    sign_in(client)\n"  # the admin exists; the pages take the session cookie:
+        "    import re\n"
+        "    form = client.get('/ui/sign-in').text\n"
+        "    token = re.search(r'name=\"csrf_token\" value=\"([0-9a-f]+)\"', form).group(1)\n"
+        f"    client.post('/ui/sign-in', data={{'email': {ADMIN_EMAIL!r}, 'password': "
+        f"{ADMIN_PASSWORD!r}, 'csrf_token': token}})\n"
         "    root = client.get('/', follow_redirects=False)\n"
         "    print(root.status_code, root.headers['location'])\n"
         "    print(client.get('/ui').text)\n"
@@ -91,7 +100,7 @@ def test_the_home_page_shows_the_prototype_layout(tmp_path: Path) -> None:
     shown = subprocess.run([sys.executable, "-c", probe], check=False, cwd=project, env=env,
                            capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.startswith("303 /ui\n")
+    assert shown.stdout.startswith("401\n303 /ui\n")  # signed out: the sign-in form first
     assert '<body class="sidebar corporate">' in shown.stdout
     assert ":root { --brand: #3d405b; }" in shown.stdout
     for feature in spec.features:
