@@ -4,8 +4,9 @@ container stopped at startup."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
-from bmadgen.sandbox.app_image import port_free, startup_failure
+from bmadgen.sandbox.app_image import first_admin_command, port_free, startup_failure
 
 
 def test_a_container_that_stopped_at_startup_is_explained_by_its_error_line() -> None:
@@ -45,3 +46,13 @@ def test_a_port_is_busy_while_listened_on_and_free_in_time_wait() -> None:
             client.recv(1)
     # Nothing listens any more; a stopped container's last connections must not block a rerun.
     assert port_free(port)
+
+
+def test_run_says_how_to_make_the_first_admin_only_for_an_app_that_signs_people_in(
+        tmp_path: Path) -> None:
+    assert first_admin_command(tmp_path, "bmadgen-app-shop") is None
+    accounts = tmp_path / "app" / "shared" / "accounts.py"
+    accounts.parent.mkdir(parents=True)
+    accounts.write_text('"""create-admin"""\n')
+    assert first_admin_command(tmp_path, "bmadgen-app-shop") == (
+        "docker exec -it bmadgen-app-shop python -m app.shared.accounts create-admin EMAIL")

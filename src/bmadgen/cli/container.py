@@ -100,6 +100,8 @@ def run(
         return
     print(f"{started.app} is running at {started.url} (healthy after {started.healthy_s:.1f} s; "
           f"database {started.database}; stop it with: bmadgen app stop)")
+    if started.first_admin:
+        print(f"first admin (the app signs people in; no default account): {started.first_admin}")
 
 
 @app_app.command("stop")

@@ -67,6 +67,20 @@ class AppRun(BaseModel):
     healthy_s: float
     database: str  # the DATABASE_URL the app uses, its password masked
     environment: list[str] = []  # the names of the variables the container was given
+    # How to make the first admin inside the container, for an app that signs people in.
+    first_admin: str | None = None
+
+
+# The generated app's own command for its first admin (app/shared/accounts.py, with sign-in).
+_ACCOUNTS_MODULE = ("app", "shared", "accounts.py")
+
+
+def first_admin_command(folder: Path, container: str) -> str | None:
+    """The command that makes the app's first admin in its running container; None for an app
+    that signs nobody in (no accounts module)."""
+    if not folder.joinpath(*_ACCOUNTS_MODULE).is_file():
+        return None
+    return f"docker exec -it {container} python -m app.shared.accounts create-admin EMAIL"
 
 
 def app_name(folder: Path) -> str:
@@ -332,7 +346,8 @@ def run(folder: Path, *, port: int, say: Say, entries: Iterable[str] = (),
                   app_environment.secret_values(environment))
     return AppRun(app=name, image=tag, container=container, url=url + "/", port=port,
                   healthy_s=round(time.perf_counter() - started, 2), database=shown,
-                  environment=sorted(environment))
+                  environment=sorted(environment),
+                  first_admin=first_admin_command(folder, container))
 
 
 # The line of a traceback that names the exception, e.g. "sqlalchemy.exc.OperationalError: ..."
