@@ -79,8 +79,9 @@ async def test_from_the_gallery_to_a_gated_app(tmp_path: Path) -> None:
         gates = await press_for(pilot, "g", GatesScreen)
         await wait_for(pilot, lambda: gates.report is not None)
         assert gates.report.backend == "local"
+        # The shop signs people in: its accounts slice is gated like the others.
         assert {v.slice for v in gates.report.verdicts} == {"catalog", "cart", "orders",
-                                                             "customers"}
+                                                             "customers", "accounts"}
         assert "catalog | PASS" in screen_text(app) or "catalog | CONCERNS" in screen_text(app)
         await pilot.press("escape")
 
